@@ -1,0 +1,34 @@
+"""flaskr: sign-up and sign-in done right, on Flask and MongoDB."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from . import db, errors, login
+from .auth import bp as auth_bp
+from .config import load_config
+from .extensions import csrf
+from .pages import bp as pages_bp
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: layered config, extensions, blueprints, error handlers. No I/O here."""
+    # FLASKR_INSTANCE_PATH moves instance/ (config, secret key) for a deployment or a test.
+    instance = os.environ.get("FLASKR_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance) if instance else None,
+        instance_relative_config=True,
+    )
+    load_config(app, test_config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login.init_app(app)
+    errors.init_app(app)
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(auth_bp)
+    return app

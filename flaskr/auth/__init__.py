@@ -1,0 +1,5 @@
+"""Sign-up, sign-in and sign-out through HTML forms."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,54 @@
+"""The forms of the auth blueprint; CSRF comes with Flask-WTF."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from .. import users
+
+
+def _username_rules(form, field):
+    reason = users.username_problem(field.data or "")
+    if reason:
+        raise ValidationError(reason)
+
+
+def _password_rules(form, field):
+    reason = users.password_problem(field.data or "", form.username.data or "")
+    if reason:
+        raise ValidationError(reason)
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[DataRequired("Choose a username."), _username_rules],
+        render_kw={"autocomplete": "username", "maxlength": users.USERNAME_MAX},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Choose a password."), _password_rules],
+        render_kw={"autocomplete": "new-password", "maxlength": users.PASSWORD_MAX},
+    )
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[
+            DataRequired("Enter your username."),
+            Length(max=users.PASSWORD_MAX, message="That username is too long."),
+        ],
+        render_kw={"autocomplete": "username", "maxlength": users.USERNAME_MAX},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired("Enter your password."),
+            Length(max=users.PASSWORD_MAX, message="That password is too long."),
+        ],
+        render_kw={"autocomplete": "current-password", "maxlength": users.PASSWORD_MAX},
+    )
+    remember = BooleanField("Keep me signed in on this device")

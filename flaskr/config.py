@@ -1,0 +1,70 @@
+"""Configuration defaults and the layering that applies them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+# Every key is documented once, in the README's configuration table.
+DEFAULTS: dict[str, object] = {
+    "MONGO_URI": "mongodb://127.0.0.1:27018/flaskr",
+    "MONGO_TIMEOUT_MS": 3000,
+    "BCRYPT_ROUNDS": 12,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "SESSION_IDLE_MINUTES": 120,
+    "SESSION_MAX_HOURS": 24,
+    "REMEMBER_DAYS": 30,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": False,
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Apply defaults, then instance/config.py, then FLASKR_* env vars, then `test_config`."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("MONGO_URI"):
+        app.config["MONGO_URI"] = os.environ["MONGO_URI"]
+    app.config.from_prefixed_env("FLASKR")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    # Flask-Login reads the remember-me lifetime from this key.
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_DAYS"])
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Return the key kept in `instance/secret_key`, creating it (mode 0600) on first use."""
+    path = instance / SECRET_KEY_FILE
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when several processes start at once, exactly one writes the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(path)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    # A concurrent creator may not have written yet: an empty read is retried briefly.
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty: delete it to generate a new secret key")

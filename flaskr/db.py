@@ -1,0 +1,155 @@
+"""The MongoDB client (one per process, created lazily), collections and indexes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+import click
+import pymongo
+from flask import Flask, current_app
+from pymongo import monitoring
+from pymongo.database import Database
+from pymongo.errors import ConnectionFailure
+from pymongo.write_concern import WriteConcern
+
+log = logging.getLogger(__name__)
+
+# Writes that create, change or delete accounts and sessions wait for the journal (and a
+# majority of a replica set), so an acknowledged sign-up survives a crash or a failover.
+DURABLE = WriteConcern(w="majority", j=True)
+
+# Errors that mean "the database cannot be reached", answered with 503.
+UNAVAILABLE = (ConnectionFailure,)
+
+INDEXES: dict[str, list[tuple[Any, dict[str, Any]]]] = {
+    "users": [
+        ("username_key", {"unique": True, "name": "username_key_unique"}),
+    ],
+    "sessions": [
+        ("user_id", {"name": "user_id"}),
+        ("expires_at", {"expireAfterSeconds": 0, "name": "expires_at_ttl"}),
+    ],
+}
+
+
+class _Outage(monitoring.ServerHeartbeatListener):
+    """Logs once when the database becomes unreachable and once when it is back."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self._lock = threading.Lock()
+
+    def failed_request(self, error: Exception) -> None:
+        with self._lock:
+            if self.down:
+                return
+            self.down = True
+        log.error("database unreachable: %s", error)
+
+    def started(self, event: monitoring.ServerHeartbeatStartedEvent) -> None:
+        pass
+
+    def succeeded(self, event: monitoring.ServerHeartbeatSucceededEvent) -> None:
+        with self._lock:
+            was_down, self.down = self.down, False
+        if was_down:
+            log.warning("database reachable again")
+
+    def failed(self, event: monitoring.ServerHeartbeatFailedEvent) -> None:
+        pass
+
+
+class Mongo:
+    """Holds this process's client; recreated if the process forked after creating it."""
+
+    def __init__(self, app: Flask) -> None:
+        self.uri: str = app.config["MONGO_URI"]
+        self.timeout_ms: int = app.config["MONGO_TIMEOUT_MS"]
+        self.outage = _Outage()
+        self._client: Any = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None or self._pid != os.getpid():
+            with self._lock:
+                if self._client is None or self._pid != os.getpid():
+                    client = make_client(self.uri, self.timeout_ms, [self.outage])
+                    ensure_indexes(client.get_default_database())
+                    self._client, self._pid = client, os.getpid()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None and self._pid == os.getpid():
+            self._client.close()
+        self._client = None
+
+
+def make_client(uri: str, timeout_ms: int = 3000, listeners: list | None = None) -> Any:
+    """Return a client for `uri`: `mongodb://` or `mongodb+srv://` real, `mongomock://` fake."""
+    if uri.startswith("mongomock://"):
+        import mongomock  # only installed with the test extra
+
+        return mongomock.MongoClient("mongodb://" + uri.removeprefix("mongomock://"), tz_aware=True)
+    return pymongo.MongoClient(
+        uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=max(10_000, 3 * timeout_ms),
+        appname="flaskr",
+        tz_aware=True,
+        event_listeners=listeners or [],
+    )
+
+
+def ensure_indexes(db: Database) -> list[str]:
+    """Create the indexes that are missing (idempotent); return their names."""
+    created = []
+    for name, indexes in INDEXES.items():
+        for keys, options in indexes:
+            created.append(f"{name}.{db[name].create_index(keys, **options)}")
+    return created
+
+
+def mongo() -> Mongo:
+    return current_app.extensions["flaskr.mongo"]
+
+
+def get_db() -> Database:
+    """The application's database, connecting on first use."""
+    return mongo().client.get_default_database()
+
+
+def collection(name: str, durable: bool = False) -> Any:
+    """A collection of the app's database; `durable` ones acknowledge journaled writes."""
+    coll = get_db()[name]
+    return coll.with_options(write_concern=DURABLE) if durable else coll
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create or update the database indexes."""
+    try:
+        names = ensure_indexes(get_db())
+    except UNAVAILABLE as e:
+        raise click.ClickException(f"database unreachable: {e}") from None
+    for name in names:
+        click.echo(f"index ok: {name}")
+    click.echo(f"Initialised the database at {_redacted(current_app.config['MONGO_URI'])}.")
+
+
+def _redacted(uri: str) -> str:
+    """The URI without its password, for messages."""
+    scheme, sep, rest = uri.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return scheme + sep + rest
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["flaskr.mongo"] = Mongo(app)
+    app.cli.add_command(init_db_command)

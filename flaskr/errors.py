@@ -1,0 +1,100 @@
+"""Error responses in one place: HTML pages for the site, JSON under /api/."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask_login import AnonymousUserMixin, current_user
+from pymongo.errors import PyMongoError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from .db import UNAVAILABLE, mongo
+
+UNAVAILABLE_MESSAGE = "The service is temporarily unavailable. Please try again shortly."
+
+TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Forbidden",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "Temporarily unavailable",
+}
+
+CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, code: str | None = None, fields: dict | None = None):
+    """The API's error body: {"error": {"code", "message", "fields"?}}."""
+    error: dict = {"code": code or CODES.get(status, "error"), "message": message}
+    if fields:
+        error["fields"] = fields
+    return jsonify(error=error), status
+
+
+def _page_user():
+    # An error page must render even when loading the user is what failed.
+    try:
+        return current_user._get_current_object()
+    except PyMongoError:
+        return AnonymousUserMixin()
+
+
+def render_error(e: HTTPException) -> Response:
+    """Render any HTTP error as a page in the site's layout, or as JSON under /api/."""
+    status = e.code or 500
+    message = e.description or ""
+    if wants_json():
+        response = make_response(json_error(status, message))
+    else:
+        page = render_template(
+            "errors/error.html",
+            status=status,
+            title=TITLES.get(status, e.name),
+            message=message,
+            current_user=_page_user(),
+        )
+        response = make_response(page, status)
+    # Keep what the error says in its headers (Allow on 405, Retry-After on 429).
+    for key, value in e.get_headers():
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    return response
+
+
+def database_unavailable(e: Exception) -> Response:
+    mongo().outage.failed_request(e)
+    return render_error(ServiceUnavailable(UNAVAILABLE_MESSAGE))
+
+
+def internal_error(e: Exception) -> Response:
+    # Flask has already logged the traceback; the visitor gets a page, never the trace.
+    return render_error(InternalServerError("Sorry, something went wrong on our side."))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, render_error)
+    for exc in UNAVAILABLE:
+        app.register_error_handler(exc, database_unavailable)
+    app.register_error_handler(InternalServerError, internal_error)

@@ -1,0 +1,93 @@
+"""Flask-Login wiring: the signed-in user is a live server-side session plus its user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask_login import UserMixin, login_user, logout_user
+
+from . import sessions, users
+from .extensions import login_manager
+
+
+class SignedInUser(UserMixin):
+    """The user behind the current request; `get_id()` is the session token."""
+
+    def __init__(self, token: str, session: dict[str, Any], user: dict[str, Any]) -> None:
+        self.token = token
+        self.session = session
+        self.doc = user
+
+    def get_id(self) -> str:
+        return self.token
+
+    @property
+    def id(self) -> Any:
+        return self.doc["_id"]
+
+    @property
+    def session_id(self) -> str:
+        return self.session["_id"]
+
+    @property
+    def username(self) -> str:
+        return self.doc["username"]
+
+
+def lifetimes() -> sessions.Lifetimes:
+    return sessions.Lifetimes.from_config(current_app.config)
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+@login_manager.user_loader
+def load_user(token: str) -> SignedInUser | None:
+    found = sessions.load_session(token, now=users.now(), life=lifetimes())
+    return SignedInUser(token, *found) if found else None
+
+
+def sign_in(user: dict[str, Any], remember: bool) -> SignedInUser:
+    """Start a server-side session for `user` and sign this browser in with it."""
+    # A fresh Flask session: nothing planted before sign-in survives it (no fixation).
+    session.clear()
+    at = users.now()
+    token = sessions.create_session(
+        user["_id"],
+        ip=client_ip(),
+        user_agent=request.user_agent.string,
+        remember=remember,
+        now=at,
+        life=lifetimes(),
+    )
+    user = users.record_login(user, at)
+    session_doc = {"_id": sessions.token_hash(token), "created_at": at, "remember": remember}
+    signed_in = SignedInUser(token, session_doc, user)
+    login_user(signed_in, remember=remember)
+    return signed_in
+
+
+def attempt_sign_in(username: str, password: str, remember: bool) -> SignedInUser | None:
+    """Check the credentials and sign this browser in; None if they are incorrect.
+
+    The one sign-in path: the HTML form and the JSON API both call it.
+    """
+    user = users.authenticate(username, password, current_app.config["BCRYPT_ROUNDS"])
+    if user is None:
+        return None
+    return sign_in(user, remember=remember)
+
+
+def sign_out(current: SignedInUser) -> None:
+    """End the current session on the server and in this browser."""
+    sessions.end_session(current.session_id)
+    logout_user()
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"

@@ -1,0 +1,123 @@
+"""Server-side sign-in sessions: the cookie carries a random token, the database its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+
+from .db import collection
+
+USER_AGENT_MAX = 256
+# Last-seen is written at most this often per session, not on every request.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    """How long sessions live: idle timeout, absolute maximum, and with remember-me."""
+
+    idle: timedelta
+    max: timedelta
+    remember: timedelta
+
+    @classmethod
+    def from_config(cls, config: Any) -> Lifetimes:
+        return cls(
+            idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+            max=timedelta(hours=config["SESSION_MAX_HOURS"]),
+            remember=timedelta(days=config["REMEMBER_DAYS"]),
+        )
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _expiry(session: dict[str, Any], life: Lifetimes) -> datetime:
+    """When the session ends: absolute limit, and for non-remembered ones the idle limit."""
+    if session["remember"]:
+        return session["created_at"] + life.remember
+    return min(session["created_at"] + life.max, session["last_seen_at"] + life.idle)
+
+
+def create_session(
+    user_id: ObjectId,
+    *,
+    ip: str | None,
+    user_agent: str,
+    remember: bool,
+    now: datetime,
+    life: Lifetimes,
+) -> str:
+    """Record a new session for `user_id`; return its token (shown once, stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    doc = {
+        "_id": token_hash(token),
+        "user_id": user_id,
+        "created_at": now,
+        "last_seen_at": now,
+        "ip": ip,
+        "user_agent": (user_agent or "")[:USER_AGENT_MAX],
+        "remember": bool(remember),
+    }
+    doc["expires_at"] = _expiry(doc, life)
+    collection("sessions", durable=True).insert_one(doc)
+    return token
+
+
+_LOAD = [
+    {"$lookup": {"from": "users", "localField": "user_id", "foreignField": "_id", "as": "user"}},
+    {"$limit": 1},
+]
+
+
+def load_session(
+    token: str, *, now: datetime, life: Lifetimes
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The live (session, user) for `token` in one round trip, or None; ends stale sessions."""
+    if not isinstance(token, str):
+        return None
+    sid = token_hash(token)
+    found = list(collection("sessions").aggregate([{"$match": {"_id": sid}}, *_LOAD]))
+    if not found:
+        return None
+    session = found[0]
+    user = session.pop("user")[0] if session.get("user") else None
+    # Expiry is decided here, not by the TTL index: the server sweeps only once a minute.
+    if user is None or user.get("disabled") or now >= _expiry(session, life):
+        end_session(sid)
+        return None
+    if now - session["last_seen_at"] >= TOUCH_INTERVAL:
+        session["last_seen_at"] = now
+        session["expires_at"] = _expiry(session, life)
+        collection("sessions").update_one(
+            {"_id": sid}, {"$set": {"last_seen_at": now, "expires_at": session["expires_at"]}}
+        )
+    return session, user
+
+
+def end_session(session_id: str) -> bool:
+    """Delete one session record by its id (the token's hash)."""
+    return collection("sessions", durable=True).delete_one({"_id": session_id}).deleted_count == 1
+
+
+def end_user_sessions(user_id: ObjectId, *, keep: str | None = None) -> int:
+    """Delete the user's sessions, except `keep` (a session id); return how many ended."""
+    query: dict[str, Any] = {"user_id": user_id}
+    if keep is not None:
+        query["_id"] = {"$ne": keep}
+    return collection("sessions", durable=True).delete_many(query).deleted_count
+
+
+def list_sessions(user_id: ObjectId, *, now: datetime) -> list[dict[str, Any]]:
+    """The user's sessions that have not expired, most recently used first."""
+    return list(
+        collection("sessions")
+        .find({"user_id": user_id, "expires_at": {"$gt": now}})
+        .sort("last_seen_at", -1)
+    )

@@ -1,0 +1,130 @@
+"""The user store: the one module that knows the shape of a user document."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from . import passwords
+from .db import collection
+
+USERNAME_MIN, USERNAME_MAX = 3, 32
+PASSWORD_MIN, PASSWORD_MAX = 8, 1024
+_USERNAME_RE = re.compile(r"[\w.-]+")
+
+INCORRECT_LOGIN = (
+    "Your login details are incorrect; please check the combination of your username and password."
+)
+
+
+class UsernameTaken(Exception):
+    """Another account already has this username (compared case-insensitively)."""
+
+
+def now() -> datetime:
+    """The current time, as MongoDB stores it (UTC, millisecond precision)."""
+    t = datetime.now(UTC)
+    return t.replace(microsecond=t.microsecond // 1000 * 1000)
+
+
+def username_key(username: str) -> str:
+    """The normalised form that makes `Alice`, `alice` and fullwidth `Alice` one account."""
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+def username_problem(username: str) -> str | None:
+    """Why `username` cannot be registered, or None."""
+    if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
+        return f"Username must be {USERNAME_MIN} to {USERNAME_MAX} characters long."
+    if not _USERNAME_RE.fullmatch(username):
+        return "Username may contain only letters, digits, '.', '_' and '-'."
+    return None
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why `password` cannot be used by `username`, or None."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        return f"Password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long."
+    if any(unicodedata.category(c) == "Cc" for c in password):
+        return "Password must not contain control characters."
+    if "\ufffd" in password:
+        return "Password contains characters that could not be read; check its encoding."
+    return None
+
+
+def create_user(username: str, password: str, rounds: int) -> dict[str, Any]:
+    """Insert a new user; raise UsernameTaken if the normalised name exists."""
+    doc = {
+        "username": username,
+        "username_key": username_key(username),
+        "password_hash": passwords.hash_password(password, rounds),
+        "password_scheme": passwords.SCHEME,
+        "created_at": now(),
+        "last_login_at": None,
+        "previous_login_at": None,
+    }
+    try:
+        collection("users", durable=True).insert_one(doc)
+    except DuplicateKeyError:
+        raise UsernameTaken(username) from None
+    return doc
+
+
+def find_user(username: str) -> dict[str, Any] | None:
+    """The user with this name (any case), or None."""
+    if not isinstance(username, str):
+        raise TypeError("username must be a str")
+    return collection("users").find_one({"username_key": username_key(username)})
+
+
+def find_user_by_id(user_id: ObjectId) -> dict[str, Any] | None:
+    return collection("users").find_one({"_id": user_id})
+
+
+def authenticate(username: str, password: str, rounds: int) -> dict[str, Any] | None:
+    """The user if `password` is theirs and they may sign in, else None (same cost either way)."""
+    user = find_user(username) if username_problem(username) is None else None
+    if user is None:
+        passwords.burn_check(password, rounds)
+        return None
+    ok = passwords.check_password(
+        password, user["password_hash"], user.get("password_scheme", passwords.SCHEME)
+    )
+    if not ok or user.get("disabled"):
+        return None
+    if passwords.needs_rehash(user["password_hash"], rounds):
+        set_password(user["_id"], password, rounds)
+    return user
+
+
+def record_login(user: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """Set the user's last sign-in time, keeping the one before; return the updated user."""
+    previous = user.get("last_login_at")
+    collection("users").update_one(
+        {"_id": user["_id"]}, {"$set": {"last_login_at": at, "previous_login_at": previous}}
+    )
+    return {**user, "last_login_at": at, "previous_login_at": previous}
+
+
+def set_password(user_id: ObjectId, password: str, rounds: int) -> bool:
+    """Replace the user's password hash; True if the user exists."""
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id},
+        {
+            "$set": {
+                "password_hash": passwords.hash_password(password, rounds),
+                "password_scheme": passwords.SCHEME,
+            }
+        },
+    )
+    return result.matched_count == 1
+
+
+def delete_user(user_id: ObjectId) -> bool:
+    """Delete the user document; True if it existed."""
+    return collection("users", durable=True).delete_one({"_id": user_id}).deleted_count == 1

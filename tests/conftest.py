@@ -1,0 +1,177 @@
+"""Fixtures in the Flask tutorial's style: app, client, runner, auth.
+
+Tests run on mongomock by default. A test marked `db` runs again against a real server
+speaking the MongoDB wire protocol; one marked `realdb` runs only there. The real server is
+SecantusDB started for the session, or the `mongodb://` server named by MONGO_URI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pymongo
+import pytest
+
+from flaskr import create_app, embedded
+
+PASSWORD = "violet-harbour-88-tundra"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" not in metafunc.fixturenames:
+        return
+    real = pytest.param("real", marks=pytest.mark.realdb)
+    if metafunc.definition.get_closest_marker("realdb"):
+        metafunc.parametrize("backend", [real], indirect=True)
+    elif metafunc.definition.get_closest_marker("db"):
+        metafunc.parametrize("backend", ["mongomock", real], indirect=True)
+
+
+def with_database(uri: str, name: str) -> str:
+    """`uri` with its database path replaced by `name` (options kept)."""
+    parts = urlsplit(uri)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def real_server(tmp_path_factory):
+    """The URI of a real server: MONGO_URI when it names one, else a SecantusDB we start."""
+    given = os.environ.get("MONGO_URI", "")
+    if given.startswith(("mongodb://", "mongodb+srv://")):
+        yield given
+        return
+    folder = tmp_path_factory.mktemp("secantus")
+    port = embedded.free_port()
+    proc = embedded.start(port, folder / "data", folder / "server.log")
+    yield f"mongodb://127.0.0.1:{port}/"
+    embedded.stop(proc)
+
+
+@pytest.fixture
+def backend(request):
+    return getattr(request, "param", "mongomock")
+
+
+@pytest.fixture
+def mongo_uri(backend, request):
+    """A fresh, empty database for one test, on the chosen backend."""
+    name = f"flaskr_test_{uuid.uuid4().hex[:12]}"
+    if backend == "mongomock":
+        yield f"mongomock://localhost/{name}"
+        return
+    uri = with_database(request.getfixturevalue("real_server"), name)
+    yield uri
+    with pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+        client.drop_database(name)
+
+
+@pytest.fixture
+def instance_path(tmp_path, monkeypatch):
+    path = tmp_path / "instance"
+    monkeypatch.setenv("FLASKR_INSTANCE_PATH", str(path))
+    return path
+
+
+@pytest.fixture
+def make_app(mongo_uri, instance_path):
+    """Build an app on this test's database, with test settings overridable per call."""
+    apps = []
+
+    def make(**overrides):
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "test-only-secret-key",
+            "MONGO_URI": mongo_uri,
+            "MONGO_TIMEOUT_MS": 2000,
+            "BCRYPT_ROUNDS": 4,
+            **overrides,
+        }
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["flaskr.mongo"].close()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path: str = "/auth/login") -> str:
+    """Read the CSRF token from a form page, as a browser would."""
+    page = client.get(path)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    """Register, sign in and sign out through the real forms, CSRF token included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def register(self, username: str = "alice", password: str = PASSWORD, **kw):
+        data = {
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_token(self.client, "/auth/register"),
+        }
+        return self.client.post("/auth/register", data=data, **kw)
+
+    def login(
+        self,
+        username: str = "alice",
+        password: str = PASSWORD,
+        *,
+        remember=False,
+        next: str | None = None,
+        **kw,
+    ):
+        data = {"username": username, "password": password, "csrf_token": csrf_token(self.client)}
+        if remember:
+            data["remember"] = "y"
+        url = "/auth/login" if next is None else "/auth/login?" + _q(next=next)
+        return self.client.post(url, data=data, **kw)
+
+    def logout(self, **kw):
+        return self.client.post(
+            "/auth/logout", data={"csrf_token": csrf_token(self.client, "/")}, **kw
+        )
+
+
+def _q(**params) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(params)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def db(app):
+    """The test's database, through the app's own client."""
+    with app.app_context():
+        from flaskr.db import get_db
+
+        return get_db()
