@@ -11,6 +11,14 @@ from . import sessions, users
 from .extensions import login_manager
 
 
+class TooManyAttempts(Exception):
+    """Sign-in refused before checking the password: too many recent failures."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
 class SignedInUser(UserMixin):
     """The user behind the current request; `get_id()` is the session token."""
 
@@ -72,7 +80,8 @@ def sign_in(user: dict[str, Any], remember: bool) -> SignedInUser:
 def attempt_sign_in(username: str, password: str, remember: bool) -> SignedInUser | None:
     """Check the credentials and sign this browser in; None if they are incorrect.
 
-    The one sign-in path: the HTML form and the JSON API both call it.
+    The one sign-in path: the HTML form and the JSON API both call it. Raises
+    TooManyAttempts when throttling refuses the attempt.
     """
     user = users.authenticate(username, password, current_app.config["BCRYPT_ROUNDS"])
     if user is None:
