@@ -1,0 +1,182 @@
+"""Fixtures for the real-browser tests: a live server, Chromium, and axe on every page.
+
+The app runs in a real WSGI server (werkzeug, threaded) on a free 127.0.0.1 port, backed by
+the real server of the `real_server` fixture. Chromium is Debian's (`/usr/bin/chromium`, or
+`CHROMIUM=path`), driven by Playwright. Without it the tests skip with one line saying how to
+install it; under `CI=true` a missing browser or axe-core fails the run instead.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pymongo
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from flaskr import create_app, users
+from tests.conftest import PASSWORD, with_database
+
+from .browser import AXE, CHROMIUM_ARGS, chromium_path, require_tools
+
+# axe impacts that fail a page; "minor" and "moderate" findings are printed, not failed.
+BLOCKING = ("serious", "critical")
+TIMEOUT_MS = 15_000
+
+
+@dataclass
+class LiveServer:
+    """The app served on a real socket, and its database for direct setup and checks."""
+
+    app: Flask
+    url: str
+    db: Any
+
+    def has_route(self, rule: str) -> bool:
+        return any(r.rule == rule for r in self.app.url_map.iter_rules())
+
+    def create_user(self, username: str | None = None, password: str = PASSWORD) -> str:
+        """Create an account directly through the user store; return its username."""
+        username = username or f"e2e-{uuid.uuid4().hex[:10]}"
+        with self.app.app_context():
+            users.create_user(username, password, self.app.config["BCRYPT_ROUNDS"])
+        return username
+
+
+@pytest.fixture(scope="session")
+def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
+    """The app in a threaded werkzeug server on a free loopback port, on its own database."""
+    require_tools()
+    real_server = request.getfixturevalue("real_server")
+    name = f"flaskr_e2e_{uuid.uuid4().hex[:12]}"
+    uri = with_database(real_server, name)
+    with pytest.MonkeyPatch.context() as mp:
+        # A private instance folder: a developer's instance/config.py must not leak in.
+        mp.setenv("FLASKR_INSTANCE_PATH", str(tmp_path_factory.mktemp("e2e-instance")))
+        app = create_app(
+            {
+                "SECRET_KEY": "e2e-only-secret-key",
+                "MONGO_URI": uri,
+                "MONGO_TIMEOUT_MS": 3000,
+                "BCRYPT_ROUNDS": 4,
+            }
+        )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", client[name])
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()
+        app.extensions["flaskr.mongo"].close()
+        client.drop_database(name)
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def browser(live_server) -> Iterator[Any]:
+    """One headless Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Checked:
+    """Tracks page loads in one tab: every page loaded must be checked with axe."""
+
+    page: Any
+    pending: str | None = None
+    missed: list[str] = field(default_factory=list)
+
+    def loaded(self, _page: Any) -> None:
+        if self.pending is not None:
+            self.missed.append(self.pending)
+        self.pending = self.page.url
+
+    def check(self) -> None:
+        """Run axe on the current page; fail on any serious or critical violation."""
+        violations = self.page.evaluate(
+            """async () => {
+                const result = await axe.run(document, {resultTypes: ["violations"]});
+                return result.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    targets: v.nodes.map(n => n.target.join(" ")),
+                }));
+            }"""
+        )
+        self.pending = None
+        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        for v in violations:
+            if v not in blocking:
+                print(f"axe {v['impact']}: {v['id']} on {self.page.url}: {v['help']}")
+        assert not blocking, f"axe on {self.page.url}: " + "; ".join(
+            f"{v['impact']} {v['id']} ({v['help']}) at {', '.join(v['targets'])}" for v in blocking
+        )
+
+
+class Browser:
+    """Opens tabs in fresh browser profiles (contexts); each tab checks pages with axe."""
+
+    def __init__(self, chromium: Any, base_url: str) -> None:
+        self.chromium = chromium
+        self.base_url = base_url
+        self.contexts: list[Any] = []
+        self.tabs: list[Checked] = []
+
+    def open(self, storage_state: dict | None = None) -> Any:
+        """A new tab in a new context; `storage_state` restores saved cookies."""
+        # bypass_csp: axe is injected as a script, which a strict CSP would refuse.
+        context = self.chromium.new_context(
+            base_url=self.base_url, bypass_csp=True, storage_state=storage_state
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(path=str(AXE))
+        self.contexts.append(context)
+        page = context.new_page()
+        tab = Checked(page)
+        page.on("load", tab.loaded)
+        self.tabs.append(tab)
+        return page
+
+    def check(self, page: Any) -> None:
+        """Run axe on `page`'s current document."""
+        next(tab for tab in self.tabs if tab.page is page).check()
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+        missed = [url for tab in self.tabs for url in (*tab.missed, tab.pending) if url]
+        assert not missed, f"pages loaded but never checked with axe: {missed}"
+
+
+@pytest.fixture
+def browse(browser, live_server) -> Iterator[Browser]:
+    """Opens tabs; at the end, fails the test if a page it loaded was not checked by axe."""
+    opened = Browser(browser, live_server.url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def page(browse):
+    return browse.open()
+
+
+@pytest.fixture
+def a11y(browse):
+    """`a11y(page)` checks the page's current document with axe."""
+    return browse.check
