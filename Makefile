@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench soak
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -33,6 +33,14 @@ format: $(VENV)/.test
 
 test: lint
 	$(BIN)/python -m pytest --cov --cov-report=term
+
+# Figures to benchmarks/results/latest.json and latest.png (a few minutes; see README).
+bench: $(VENV)/.test
+	$(BIN)/python -m benchmarks
+
+# Five minutes of mixed traffic, then a run with the database stopped for 20 s.
+soak: $(VENV)/.test
+	$(BIN)/python -m benchmarks.soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov *.egg-info

@@ -1,0 +1,319 @@
+"""`make bench`: bcrypt ceiling, sign-in throughput, page throughput, scale and memory.
+
+Writes every figure to `benchmarks/results/latest.json`, then draws `latest.png`. A benchmark
+whose route is not in the app yet is reported as missing with the reason, never as a number.
+`--smoke` runs the same code for a few seconds with cheap hashes (what the test suite does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flaskr import config, db, passwords
+
+from . import chart
+from .harness import (
+    HOST,
+    SEED_PASSWORD,
+    Database,
+    Gunicorn,
+    cores,
+    load,
+    machine,
+    seed_users,
+    signed_in_cookies,
+)
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PAGES = ("/healthz", "/user", "/api/v1/me")
+
+FULL = {
+    "rounds": config.DEFAULTS["BCRYPT_ROUNDS"],
+    "bcrypt_samples": 15,
+    "users": 1_000,
+    "scale_users": 100_000,
+    "warmup_s": 3,
+    "signin_s": 30,
+    "scale_s": 15,
+    "pages_s": 10,
+    "threads": 4,
+}
+SMOKE = {
+    "rounds": 4,
+    "bcrypt_samples": 5,
+    "users": 30,
+    "scale_users": 300,
+    "warmup_s": 0.5,
+    "signin_s": 2,
+    "scale_s": 1,
+    "pages_s": 1,
+    "threads": 2,
+}
+
+
+def bench_bcrypt(rounds: int, samples: int) -> dict[str, Any]:
+    """Median time of one check at `rounds`; ceiling = cores / that time."""
+    hashed = passwords.hash_password(SEED_PASSWORD, rounds)
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        assert passwords.check_password(SEED_PASSWORD, hashed)
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    return {
+        "rounds": rounds,
+        "samples": samples,
+        "median_ms": round(median * 1000, 2),
+        "cores": cores(),
+        "ceiling_per_s": round(cores() / median, 2),
+    }
+
+
+def bench_signin(
+    server: Gunicorn, names: list[str], concurrency: int, seconds: float, ceiling: float | None
+) -> dict[str, Any]:
+    """Sign in as random seeded users at fixed concurrency for `seconds`."""
+    spec = {
+        "mode": "signin",
+        "port": server.port,
+        "concurrency": concurrency,
+        "seconds": seconds,
+        "users": names,
+        "password": SEED_PASSWORD,
+    }
+    got = load(spec)
+    ok = got["statuses"].get("signin 302", 0)
+    result = {
+        "users": len(names),
+        "concurrency": concurrency,
+        "seconds": got["elapsed_s"],
+        "signins": ok,
+        "other_answers": {k: v for k, v in got["statuses"].items() if k != "signin 302"},
+        "errors": got["errors"],
+        "per_s": round(ok / got["elapsed_s"], 2),
+        "p50_ms": _r(got["p50_ms"]),
+        "p95_ms": _r(got["p95_ms"]),
+        "p99_ms": _r(got["p99_ms"]),
+    }
+    if ceiling:
+        result["ratio_to_ceiling"] = round(result["per_s"] / ceiling, 3)
+        result["target"] = 0.95
+        result["met"] = result["ratio_to_ceiling"] >= 0.95
+    return result
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def probe(port: int, path: str, cookies: dict[str, str]) -> int:
+    """The status of one GET of `path` with `cookies`."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    conn.request("GET", path, headers={"Cookie": cookie})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def wrk(port: int, path: str, cookies: dict[str, str], seconds: float) -> dict[str, Any]:
+    """Requests/s of GET `path` under wrk (2 threads, 16 connections)."""
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            "-c16",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "-H",
+            f"Cookie: {cookie}",
+            f"http://{HOST}:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", out)
+    return {
+        "tool": "wrk -t2 -c16",
+        "requests": int(total.group(1)) if total else 0,
+        "per_s": float(rate.group(1)) if rate else 0.0,
+        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
+        "p50_ms": _wrk_ms(p50) if p50 else None,
+    }
+
+
+def _wrk_ms(match: re.Match) -> float:
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+    return round(float(match.group(1)) * scale, 2)
+
+
+def python_get(port: int, path: str, cookies: dict[str, str], seconds: float) -> dict[str, Any]:
+    """Requests/s of GET `path` from the Python load generator (when wrk is missing)."""
+    got = load(
+        {
+            "mode": "get",
+            "port": port,
+            "concurrency": 16,
+            "seconds": seconds,
+            "paths": [path],
+            "cookies": cookies,
+        }
+    )
+    ok = sum(v for k, v in got["statuses"].items() if k.endswith(" 200"))
+    return {
+        "tool": "python http.client, 16 threads (may itself be the bottleneck)",
+        "requests": got["requests"],
+        "per_s": round(got["requests"] / got["elapsed_s"], 1),
+        "non_2xx_3xx": got["requests"] - ok,
+        "p50_ms": _r(got["p50_ms"]),
+    }
+
+
+def bench_pages(server: Gunicorn, cookies: dict[str, str], seconds: float) -> dict[str, Any]:
+    """Signed-in GET /user and /api/v1/me against GET /healthz on the same server."""
+    measure = wrk if shutil.which("wrk") else python_get
+    routes: dict[str, Any] = {}
+    for path in PAGES:
+        status = probe(server.port, path, cookies)
+        if status != 200:
+            routes[path] = {
+                "missing": f"GET {path} answered {status} (signed in): the route is not "
+                "in this app yet, so there is no figure"
+            }
+            continue
+        routes[path] = measure(server.port, path, cookies, seconds)
+        # The session must still be valid afterwards, or the figure measured redirects.
+        routes[path]["still_signed_in"] = probe(server.port, path, cookies) == 200
+    result: dict[str, Any] = {"routes": routes}
+    base = routes["/healthz"].get("per_s")
+    for path in ("/user", "/api/v1/me"):
+        rate = routes[path].get("per_s")
+        if base and rate:
+            result[f"ratio{path.replace('/', '_')}_to_healthz"] = round(rate / base, 3)
+    if "ratio_api_v1_me_to_healthz" in result:
+        result["target_api_v1_me"] = 0.5
+        result["met"] = result["ratio_api_v1_me_to_healthz"] >= 0.5
+    return result
+
+
+def run(settings: dict[str, Any], out: Path, workdir: Path) -> dict[str, Any]:
+    """Run every benchmark with `settings`; write `out/latest.json` and `out/latest.png`."""
+    started = time.monotonic()
+    n = cores()
+    report: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "settings": {**settings, "workers": n, "signin_concurrency": 4 * n},
+    }
+    print(f"bcrypt: {settings['bcrypt_samples']} checks at {settings['rounds']} rounds", flush=True)
+    report["bcrypt"] = bench_bcrypt(settings["rounds"], settings["bcrypt_samples"])
+    ceiling = report["bcrypt"]["ceiling_per_s"]
+
+    database = Database(workdir)
+    server = None
+    try:
+        database.start()
+        report["database"] = database.label
+        db.ensure_indexes(database.db)
+        names = seed_users(database.db, settings["users"], settings["rounds"])
+        server = Gunicorn(database.uri, workdir, n, settings["threads"], settings["rounds"])
+        server.start()
+        print(f"gunicorn: {n} gthread workers x {settings['threads']} threads", flush=True)
+        bench_signin(server, names, 4 * n, settings["warmup_s"], None)  # warm-up, not kept
+        print(f"sign-in: {settings['signin_s']} s at concurrency {4 * n}", flush=True)
+        report["signin"] = bench_signin(server, names, 4 * n, settings["signin_s"], ceiling)
+
+        print("pages: /healthz, /user, /api/v1/me", flush=True)
+        cookies = signed_in_cookies(server.port, names[0], SEED_PASSWORD)
+        report["pages"] = bench_pages(server, cookies, settings["pages_s"])
+
+        print(f"scale: {settings['users']} then {settings['scale_users']} users", flush=True)
+        small = bench_signin(server, names, n, settings["scale_s"], None)
+        more = settings["scale_users"] - settings["users"]
+        names += seed_users(database.db, more, settings["rounds"], start=len(names))
+        big = bench_signin(server, names, n, settings["scale_s"], None)
+        report["scale"] = {
+            "concurrency": n,
+            "small": small,
+            "large": big,
+            "p50_ratio": round(big["p50_ms"] / small["p50_ms"], 3)
+            if big["p50_ms"] and small["p50_ms"]
+            else None,
+            "target": 1.10,
+        }
+        if report["scale"]["p50_ratio"] is not None:
+            report["scale"]["met"] = report["scale"]["p50_ratio"] <= 1.10
+
+        workers = server.memory()
+        report["memory"] = {
+            "workers": workers,
+            "max_peak_rss_mb": max((w["peak_rss_mb"] for w in workers), default=None),
+        }
+    finally:
+        if server is not None:
+            server.stop()
+        database.stop()
+    report["duration_s"] = round(time.monotonic() - started, 1)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    chart.draw(report, out / "latest.png")
+    return report
+
+
+def summary(report: dict[str, Any]) -> str:
+    """A few lines for the terminal."""
+    b, s, p = report["bcrypt"], report["signin"], report["pages"]
+    lines = [
+        f"bcrypt {b['rounds']} rounds: {b['median_ms']} ms/check, "
+        f"ceiling {b['ceiling_per_s']} sign-ins/s on {b['cores']} cores",
+        f"sign-in: {s['per_s']}/s ({s['ratio_to_ceiling']} of ceiling), p50 {s['p50_ms']} ms, "
+        f"p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms",
+    ]
+    for path, r in p["routes"].items():
+        lines.append(f"GET {path}: " + (r["missing"] if "missing" in r else f"{r['per_s']}/s"))
+    sc = report["scale"]
+    lines.append(
+        f"scale: p50 {sc['small']['p50_ms']} ms at {sc['small']['users']} users, "
+        f"{sc['large']['p50_ms']} ms at {sc['large']['users']} (ratio {sc['p50_ratio']})"
+    )
+    lines.append(f"peak RSS per worker: {report['memory']['max_peak_rss_mb']} MB")
+    lines.append(f"took {report['duration_s']} s")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds, cheap hashes")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json goes")
+    parser.add_argument("--rounds", type=int, help="bcrypt rounds (default: the app's)")
+    args = parser.parse_args(argv)
+    settings = dict(SMOKE if args.smoke else FULL)
+    if args.rounds:
+        settings["rounds"] = args.rounds
+    with tempfile.TemporaryDirectory(prefix="flaskr-bench-") as tmp:
+        report = run(settings, args.out, Path(tmp))
+    print(summary(report))
+    print(f"wrote {args.out / 'latest.json'} and {args.out / 'latest.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

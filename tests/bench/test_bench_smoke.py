@@ -1,0 +1,54 @@
+"""`make bench` in miniature: every benchmark runs and writes valid JSON and a chart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.realdb
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_bench_smoke_writes_figures_and_chart(run_module, tmp_path):
+    done = run_module("benchmarks", "--smoke", "--out", str(tmp_path))
+    report = json.loads((tmp_path / "latest.json").read_text())
+    assert (tmp_path / "latest.png").read_bytes().startswith(PNG)
+    assert "sign-in:" in done.stdout
+
+    assert report["machine"]["cores"] >= 1
+    assert report["bcrypt"]["rounds"] == 4
+    assert report["bcrypt"]["ceiling_per_s"] > 0
+
+    signin = report["signin"]
+    assert signin["signins"] > 0
+    assert signin["other_answers"] == {} and signin["errors"] == {}
+    assert 0 < signin["p50_ms"] <= signin["p95_ms"] <= signin["p99_ms"]
+    assert signin["ratio_to_ceiling"] > 0
+
+    # Each page either has a figure from answers that were all 200, or says why not.
+    routes = report["pages"]["routes"]
+    assert set(routes) == {"/healthz", "/user", "/api/v1/me"}
+    assert routes["/user"]["per_s"] > 0
+    for path, figure in routes.items():
+        if "missing" in figure:
+            assert path in figure["missing"]
+        else:
+            assert figure["non_2xx_3xx"] == 0 and figure["still_signed_in"], path
+
+    scale = report["scale"]
+    assert scale["small"]["users"] == 30 and scale["large"]["users"] == 300
+    assert scale["small"]["signins"] > 0 and scale["large"]["signins"] > 0
+    assert scale["p50_ratio"] > 0
+
+    workers = report["memory"]["workers"]
+    assert len(workers) == report["settings"]["workers"]
+    assert all(w["peak_rss_mb"] >= w["rss_mb"] > 0 for w in workers)
+
+
+def test_bench_refuses_a_non_loopback_target():
+    from benchmarks import loadgen
+
+    with pytest.raises(SystemExit, match="127.0.0.1"):
+        loadgen.run({"mode": "get", "host": "10.0.0.1", "port": 80, "seconds": 1})
