@@ -299,7 +299,7 @@ def signed_in_cookies(port: int, username: str, password: str) -> dict[str, str]
 
     client = Client(port, 30)
     token = client.csrf_token()
-    status, headers, _ = client.request(
+    status, _, _ = client.request(
         "POST", "/auth/login", {"username": username, "password": password, "csrf_token": token}
     )
     client.close()

@@ -50,5 +50,5 @@ def test_bench_smoke_writes_figures_and_chart(run_module, tmp_path):
 def test_bench_refuses_a_non_loopback_target():
     from benchmarks import loadgen
 
-    with pytest.raises(SystemExit, match="127.0.0.1"):
+    with pytest.raises(SystemExit, match=r"127\.0\.0\.1"):
         loadgen.run({"mode": "get", "host": "10.0.0.1", "port": 80, "seconds": 1})
