@@ -96,125 +96,148 @@ class Tally:
     """What the virtual users saw, shared between threads under one lock."""
 
     max_requests: int
+    deadline: float
     keep_events: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    in_window: dict[str, int] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     events: list[list] = field(default_factory=list)
     registered: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
 
     def claim(self) -> bool:
-        """Take one unit of work; False once the count bound is reached."""
+        """Take one unit of work; False once the time or count bound is reached."""
         with self.lock:
-            if self.started >= self.max_requests:
+            if self.started >= self.max_requests or time.perf_counter() >= self.deadline:
                 return False
             self.started += 1
             return True
 
-    def record(self, kind: str, status: int | str, ms: float, t: float) -> None:
+    def record(self, kind: str, status: int | str, start: float, wall: float) -> None:
         """Count one answer; only answers below 400 are timed (failures are fast, not good)."""
+        end = time.perf_counter()
         with self.lock:
             key = f"{kind} {status}"
             self.statuses[key] = self.statuses.get(key, 0) + 1
+            if end <= self.deadline:
+                self.in_window[key] = self.in_window.get(key, 0) + 1
             if isinstance(status, int) and status < 400:
-                self.latencies_ms.append(ms)
+                self.latencies_ms.append((end - start) * 1000)
             if self.keep_events:
-                self.events.append([round(t, 3), kind, status])
+                self.events.append([round(wall, 3), round(wall + end - start, 3), kind, status])
+
+    def error(self, name: str) -> None:
+        with self.lock:
+            self.errors[name] = self.errors.get(name, 0) + 1
 
 
-def timed(tally: Tally, t0: float, kind: str, call):
+FAILURES = (OSError, http.client.HTTPException, RuntimeError)
+
+
+def timed(tally: Tally, kind: str, call):
     """Run `call()` (one request), record its status and latency; return its result or None."""
-    start = time.perf_counter()
+    start, wall = time.perf_counter(), time.time()
     try:
         status, headers, body = call()
-    except (OSError, http.client.HTTPException, RuntimeError) as e:
-        with tally.lock:
-            name = f"{kind} {type(e).__name__}"
-            tally.errors[name] = tally.errors.get(name, 0) + 1
-        tally.record(kind, type(e).__name__, 0.0, start - t0)
+    except FAILURES as e:
+        tally.error(f"{kind} {type(e).__name__}")
+        tally.record(kind, type(e).__name__, start, wall)
         return None
-    tally.record(kind, status, (time.perf_counter() - start) * 1000, start - t0)
+    tally.record(kind, status, start, wall)
     return status, headers, body
 
 
-def form_token(client: Client, tally: Tally, t0: float, kind: str, path: str) -> str | None:
-    """The CSRF token of the form at `path`; None (and an error counted) if it failed."""
+def form_token(client: Client, tally: Tally, kind: str, path: str) -> str | None:
+    """The CSRF token of the form at `path`; None, with the failure recorded, if none came."""
+    start, wall = time.perf_counter(), time.time()
     try:
-        return client.csrf_token(path)
-    except (OSError, http.client.HTTPException, RuntimeError) as e:
-        with tally.lock:
-            name = f"{kind} form {type(e).__name__}"
-            tally.errors[name] = tally.errors.get(name, 0) + 1
-        tally.record(kind, "form-failed", 0.0, time.perf_counter() - t0)
+        status, _, page = client.request("GET", path)
+    except FAILURES as e:
+        tally.error(f"{kind}-form {type(e).__name__}")
+        tally.record(f"{kind}-form", type(e).__name__, start, wall)
         return None
+    match = CSRF_RE.search(page)
+    if status != 200 or not match:
+        # Only failed form fetches are recorded, so the statuses stay about the POSTs.
+        tally.record(f"{kind}-form", status, start, wall)
+        return None
+    return match.group(1).decode()
 
 
-def sign_in(client: Client, tally: Tally, t0: float, kind: str, user: str, password: str):
+def sign_in(client: Client, tally: Tally, kind: str, user: str, password: str):
     """GET the form, POST the credentials; record the POST under `kind`."""
     client.cookies.clear()
-    token = form_token(client, tally, t0, kind, "/auth/login")
+    token = form_token(client, tally, kind, "/auth/login")
     if token is None:
         return None
     body = {"username": user, "password": password, "csrf_token": token}
-    return timed(tally, t0, kind, lambda: client.request("POST", "/auth/login", body))
+    return timed(tally, kind, lambda: client.request("POST", "/auth/login", body))
 
 
-def run_signin(spec: dict, client: Client, tally: Tally, t0: float, deadline: float) -> None:
+def run_signin(spec: dict, client: Client, tally: Tally) -> None:
     rng = random.Random()
-    while time.perf_counter() < deadline and tally.claim():
+    while tally.claim():
         user = spec["users"][rng.randrange(len(spec["users"]))]
-        sign_in(client, tally, t0, "signin", user, spec["password"])
+        sign_in(client, tally, "signin", user, spec["password"])
 
 
-def run_get(spec: dict, client: Client, tally: Tally, t0: float, deadline: float) -> None:
+def run_get(spec: dict, client: Client, tally: Tally) -> None:
     client.cookies.update(spec.get("cookies", {}))
     i = 0
-    while time.perf_counter() < deadline and tally.claim():
+    while tally.claim():
         path = spec["paths"][i % len(spec["paths"])]
         i += 1
-        timed(tally, t0, path, lambda p=path: client.request("GET", p))
+        timed(tally, path, lambda p=path: client.request("GET", p))
 
 
-def run_mixed(spec: dict, client: Client, tally: Tally, t0: float, deadline: float) -> None:
+def run_mixed(spec: dict, client: Client, tally: Tally) -> None:
     rng = random.Random()
-    kinds = list(MIX)
-    weights = [MIX[k] for k in kinds]
+    mix = spec.get("mix", MIX)
+    kinds = [k for k in mix if mix[k] > 0]
+    weights = [mix[k] for k in kinds]
     signed_in = False
-    while time.perf_counter() < deadline and tally.claim():
+    while tally.claim():
         kind = rng.choices(kinds, weights)[0]
         user = spec["users"][rng.randrange(len(spec["users"]))]
         if kind in ("page", "api") and not signed_in:
             kind = "signin"
         if kind == "signin":
-            got = sign_in(client, tally, t0, kind, user, spec["password"])
+            got = sign_in(client, tally, kind, user, spec["password"])
             signed_in = bool(got and got[0] == 302)
         elif kind == "wrong_password":
-            sign_in(client, tally, t0, kind, user, spec["password"] + "-wrong")
+            # Other accounts than the ones signing in: failures may lock an account out.
+            target = rng.choice(spec.get("targets") or spec["users"])
+            sign_in(client, tally, kind, target, spec["password"] + "-wrong")
             signed_in = False
         elif kind == "page":
             path = rng.choice(("/user", "/"))
-            timed(tally, t0, "page", lambda p=path: client.request("GET", p))
+            timed(tally, "page", lambda p=path: client.request("GET", p))
         elif kind == "api":
-            timed(tally, t0, "api", lambda: client.request("GET", spec["api_path"]))
+            timed(tally, "api", lambda: client.request("GET", spec["api_path"]))
         else:
-            signed_in = register(client, tally, t0)
+            register(client, tally)
+            signed_in = False
 
 
-def register(client: Client, tally: Tally, t0: float) -> bool:
+def register(client: Client, tally: Tally) -> None:
     """Register a new account; remember its name when the server said it was created."""
     client.cookies.clear()
     name = f"soak-{uuid.uuid4().hex[:16]}"
-    token = form_token(client, tally, t0, "register", "/auth/register")
+    token = form_token(client, tally, "register", "/auth/register")
     if token is None:
-        return False
+        return
     body = {"username": name, "password": "soak-" + uuid.uuid4().hex, "csrf_token": token}
-    got = timed(tally, t0, "register", lambda: client.request("POST", "/auth/register", body))
-    if got and got[0] == 302:
-        with tally.lock:
+    got = timed(tally, "register", lambda: client.request("POST", "/auth/register", body))
+    with tally.lock:
+        if got and got[0] == 302:
             tally.registered.append(name)
-    return False
+        elif got is None or got[0] >= 500:
+            # No answer, or the database went away mid-write: the account may or may not
+            # exist (a write can commit while its acknowledgement is lost).
+            tally.unanswered.append(name)
 
 
 MODES = {"signin": run_signin, "get": run_get, "mixed": run_mixed}
@@ -232,26 +255,22 @@ def run(spec: dict) -> dict[str, Any]:
     """Run the virtual users of `spec` to their bounds; return what they saw."""
     if spec.get("host", HOST) != HOST:
         raise SystemExit("the load generator only targets 127.0.0.1")
+    seconds = float(spec["seconds"])
+    timeout = float(spec.get("timeout", 30))
+    t0 = time.perf_counter()
     tally = Tally(
         max_requests=int(spec.get("max_requests", 1_000_000)),
+        deadline=t0 + seconds,
         keep_events=bool(spec.get("events")),
     )
     worker = MODES[spec["mode"]]
-    t0 = time.perf_counter()
-    deadline = t0 + float(spec["seconds"])
-    clients = [
-        Client(int(spec["port"]), float(spec.get("timeout", 30)))
-        for _ in range(spec["concurrency"])
-    ]
-    threads = [
-        threading.Thread(target=worker, args=(spec, c, tally, t0, deadline), daemon=True)
-        for c in clients
-    ]
+    clients = [Client(int(spec["port"]), timeout) for _ in range(spec["concurrency"])]
+    threads = [threading.Thread(target=worker, args=(spec, c, tally), daemon=True) for c in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         # Bounded: a request can outlive the deadline by at most its timeout.
-        thread.join(float(spec["seconds"]) + float(spec.get("timeout", 30)) + 5)
+        thread.join(max(0.0, t0 + seconds + timeout + 5 - time.perf_counter()))
     elapsed = time.perf_counter() - t0
     for c in clients:
         c.close()
@@ -260,15 +279,17 @@ def run(spec: dict) -> dict[str, Any]:
         result = {
             "mode": spec["mode"],
             "concurrency": spec["concurrency"],
+            "seconds": seconds,
             "elapsed_s": round(elapsed, 3),
             "requests": sum(tally.statuses.values()),
-            "measured": len(lat),
             "statuses": dict(tally.statuses),
+            "in_window": dict(tally.in_window),
             "errors": dict(tally.errors),
             "p50_ms": percentile(lat, 0.50),
             "p95_ms": percentile(lat, 0.95),
             "p99_ms": percentile(lat, 0.99),
             "registered": list(tally.registered),
+            "unanswered_registrations": list(tally.unanswered),
             "unfinished_threads": sum(t.is_alive() for t in threads),
         }
         if spec.get("events"):

@@ -94,15 +94,16 @@ def bench_signin(
         "password": SEED_PASSWORD,
     }
     got = load(spec)
-    ok = got["statuses"].get("signin 302", 0)
+    # The rate counts sign-ins completed within the window; latency counts every one.
+    done = got["in_window"].get("signin 302", 0)
     result = {
         "users": len(names),
         "concurrency": concurrency,
-        "seconds": got["elapsed_s"],
-        "signins": ok,
+        "seconds": got["seconds"],
+        "signins": got["statuses"].get("signin 302", 0),
         "other_answers": {k: v for k, v in got["statuses"].items() if k != "signin 302"},
         "errors": got["errors"],
-        "per_s": round(ok / got["elapsed_s"], 2),
+        "per_s": round(done / got["seconds"], 2),
         "p50_ms": _r(got["p50_ms"]),
         "p95_ms": _r(got["p95_ms"]),
         "p99_ms": _r(got["p99_ms"]),
@@ -181,7 +182,7 @@ def python_get(port: int, path: str, cookies: dict[str, str], seconds: float) ->
     return {
         "tool": "python http.client, 16 threads (may itself be the bottleneck)",
         "requests": got["requests"],
-        "per_s": round(got["requests"] / got["elapsed_s"], 1),
+        "per_s": round(sum(got["in_window"].values()) / got["seconds"], 1),
         "non_2xx_3xx": got["requests"] - ok,
         "p50_ms": _r(got["p50_ms"]),
     }

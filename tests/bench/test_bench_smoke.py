@@ -6,13 +6,16 @@ import json
 
 import pytest
 
+from .conftest import run_python_module
+
 pytestmark = pytest.mark.realdb
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_bench_smoke_writes_figures_and_chart(run_module, tmp_path):
-    done = run_module("benchmarks", "--smoke", "--out", str(tmp_path))
+def test_bench_smoke_writes_figures_and_chart(on_real_server, tmp_path):
+    done = run_python_module("benchmarks", "--smoke", "--out", str(tmp_path), env=on_real_server)
+    assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((tmp_path / "latest.json").read_text())
     assert (tmp_path / "latest.png").read_bytes().startswith(PNG)
     assert "sign-in:" in done.stdout
