@@ -33,6 +33,8 @@ def draw(report: dict[str, Any], path: Path) -> None:
 def _bars(ax, labels: list[str], values: list[float], colors: list[str] | None = None) -> None:
     bars = ax.bar(labels, values, color=colors)
     for bar, value in zip(bars, values, strict=True):
+        if not value:
+            continue
         ax.annotate(
             f"{value:g}",
             (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -48,7 +50,8 @@ def _signin(ax, report: dict[str, Any]) -> None:
     _bars(ax, ["bcrypt ceiling", "measured"], [ceiling, rate], ["#999999", "#3070b0"])
     ax.axhline(0.95 * ceiling, color="#c03030", linestyle="--", linewidth=1, label="target 0.95")
     ax.set_title(f"Sign-ins per second ({report['signin']['users']:,} users)", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_ylim(0, max(ceiling, rate) * 1.15)
+    ax.legend(fontsize=8, loc="upper right")
 
 
 def _latency(ax, report: dict[str, Any]) -> None:
@@ -75,7 +78,7 @@ def _pages(ax, report: dict[str, Any]) -> None:
     _bars(ax, labels, values, ["#999999", "#3070b0", "#30a060"][: len(labels)])
     for i, r in enumerate(report["pages"]["routes"].values()):
         if "missing" in r:
-            ax.annotate("not in app yet", (i, 0), ha="center", va="bottom", fontsize=8)
+            ax.annotate("route not in\nthe app yet", (i, 0), ha="center", va="bottom", fontsize=8)
     ax.set_title("Signed-in GET requests per second", fontsize=10)
 
 

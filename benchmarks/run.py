@@ -23,7 +23,7 @@ from typing import Any
 
 from flaskr import config, db, passwords
 
-from . import chart
+from . import chart, table
 from .harness import (
     HOST,
     SEED_PASSWORD,
@@ -313,6 +313,11 @@ def main(argv: list[str] | None = None) -> int:
         report = run(settings, args.out, Path(tmp))
     print(summary(report))
     print(f"wrote {args.out / 'latest.json'} and {args.out / 'latest.png'}")
+    # Only a full run into the project's results updates the README's table.
+    if not args.smoke and args.out.resolve() == RESULTS:
+        readme = RESULTS.parent.parent / "README.md"
+        if table.update_readme(readme, report):
+            print(f"updated the benchmark table in {readme}")
     return 0
 
 

@@ -1,0 +1,102 @@
+"""The README's benchmark table, made from latest.json (`python -m benchmarks.table`)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def _met(section: dict[str, Any]) -> str:
+    if "met" not in section:
+        return ""
+    return "yes" if section["met"] else "**no**"
+
+
+def _page(report: dict[str, Any], path: str) -> str:
+    r = report["pages"]["routes"][path]
+    if "missing" in r:
+        return "not measured: the route is not in the app yet"
+    return f"{r['per_s']:,.0f} requests/s (p50 {r['p50_ms']} ms, {r['tool']})"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """A markdown table and the chart, with the machine and settings they come from."""
+    m, b, s, p, sc = (report[k] for k in ("machine", "bcrypt", "signin", "pages", "scale"))
+    ratio_me = p.get("ratio_api_v1_me_to_healthz")
+    rows = [
+        (
+            f"bcrypt ceiling ({b['rounds']} rounds)",
+            f"{b['median_ms']} ms per check (median of {b['samples']}) → "
+            f"{b['ceiling_per_s']} sign-ins/s on {b['cores']} cores",
+            "",
+            "",
+        ),
+        (
+            f"Sign-in throughput ({s['users']:,} users, {s['seconds']:g} s, "
+            f"{s['concurrency']} at once)",
+            f"{s['per_s']} sign-ins/s; p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, "
+            f"p99 {s['p99_ms']} ms",
+            f"≥ 0.95 of the ceiling (got {s.get('ratio_to_ceiling')})",
+            _met(s),
+        ),
+        ("`GET /healthz`", _page(report, "/healthz"), "", ""),
+        ("`GET /user` (signed in)", _page(report, "/user"), "", ""),
+        (
+            "`GET /api/v1/me` (signed in)",
+            _page(report, "/api/v1/me"),
+            f"≥ 0.5 of `/healthz` (got {ratio_me})" if ratio_me else "≥ 0.5 of `/healthz`",
+            _met(p),
+        ),
+        (
+            f"Scale: sign-in p50, {sc['small']['users']:,} → {sc['large']['users']:,} users",
+            f"{sc['small']['p50_ms']} ms → {sc['large']['p50_ms']} ms",
+            f"ratio ≤ 1.10 (got {sc['p50_ratio']})",
+            _met(sc),
+        ),
+        (
+            "Peak RSS per worker, after the runs",
+            ", ".join(f"{w['peak_rss_mb']} MB" for w in report["memory"]["workers"]),
+            "",
+            "",
+        ),
+    ]
+    lines = [
+        f"Measured {report['started_at'][:16].replace('T', ' ')} UTC on {m['cores']} cores "
+        f"({m['cpu']}, {m['memory_gb']} GB, Python {m['python']}) against "
+        f"{report.get('database', '?')}; gunicorn with {report['settings']['workers']} gthread "
+        f"workers of {report['settings']['threads']} threads; `make bench` took "
+        f"{report['duration_s']:g} s.",
+        "",
+        "| Benchmark | Result | Target | Met |",
+        "| --- | --- | --- | --- |",
+        *(f"| {a} | {b_} | {c} | {d} |" for a, b_, c, d in rows),
+        "",
+        "![Benchmark chart](benchmarks/results/latest.png)",
+    ]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, report: dict[str, Any]) -> bool:
+    """Replace the text between the bench markers in `readme`; False if it has none."""
+    text = readme.read_text()
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        return False
+    block = f"{START}\n{markdown(report)}\n{END}"
+    readme.write_text(pattern.sub(lambda _: block, text))
+    return True
+
+
+def main() -> int:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "results"
+    print(markdown(json.loads((path / "latest.json").read_text())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
