@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench soak
+.PHONY: run test lint format clean bench soak profile
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -41,6 +41,12 @@ bench: $(VENV)/.test
 # Five minutes of mixed traffic, then a run with the database stopped for 20 s.
 soak: $(VENV)/.test
 	$(BIN)/python -m benchmarks.soak
+
+# Where a worker spends its time on signed-in GET /user (WHAT=signin for sign-ins), via py-spy.
+WHAT ?= user
+profile: $(VENV)/.test
+	$(BIN)/python -m pip install --quiet 'py-spy>=0.4,<0.5'
+	$(BIN)/python -m benchmarks.profile $(WHAT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov *.egg-info

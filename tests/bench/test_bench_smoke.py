@@ -49,6 +49,17 @@ def test_bench_smoke_writes_figures_and_chart(on_real_server, tmp_path):
     assert len(workers) == report["settings"]["workers"]
     assert all(w["peak_rss_mb"] >= w["rss_mb"] > 0 for w in workers)
 
+    # The README's table is made from the same figures, between its markers only.
+    from benchmarks import table
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n{table.START}\nold\n{table.END}\ntail\n")
+    assert table.update_readme(readme, report)
+    text = readme.read_text()
+    assert "old" not in text and text.endswith(f"{table.END}\ntail\n")
+    assert f"{signin['per_s']} sign-ins/s" in text
+    assert "| `GET /user` (signed in) |" in text
+
 
 def test_bench_refuses_a_non_loopback_target():
     from benchmarks import loadgen
