@@ -1,0 +1,56 @@
+"""Pages load cleanly in a browser that enforces their Content-Security-Policy.
+
+The other browser tests bypass CSP so axe can be injected; this one does not, and injects
+nothing: a page whose own markup breaks its policy (an inline script or style) or logs an
+error in the console fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser import skip_without_tools
+from .test_accessibility import html_pages
+
+skip_without_tools()
+pytestmark = pytest.mark.realdb
+
+
+@pytest.fixture
+def strict_page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: problems.append(f"{m.location['url']}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def sign_in_plainly(page, username: str, password: str) -> None:
+    page.goto("/auth/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
+def test_pages_load_without_console_errors(strict_page, live_server, signed_in):
+    from tests.conftest import PASSWORD
+
+    if signed_in:
+        sign_in_plainly(strict_page, live_server.create_user(), PASSWORD)
+        assert strict_page.url.endswith("/user")
+    visited = []
+    for path in html_pages(live_server):
+        answer = strict_page.goto(path)
+        if not answer.headers.get("content-type", "").startswith("text/html"):
+            continue
+        visited.append(path)
+    assert visited
+    assert strict_page.problems == [], f"console errors on {visited}: {strict_page.problems}"
