@@ -34,6 +34,18 @@ def sign_in(page, a11y, username: str, password: str = PASSWORD, *, remember=Fal
     a11y(page)
 
 
+def sign_out(page) -> None:
+    """Press the header's sign-out button (other pages may have buttons of the same name)."""
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+
+
+def needs(live_server, rule: str, what: str) -> None:
+    """Skip, saying why, while the route this test is about is not in the app yet."""
+    if not live_server.has_route(rule):
+        pytest.skip(f"{rule} is not in this app yet ({what})")
+
+
 def restarted(browse, page):
     """A new browser profile holding only the cookies that outlive a browser restart."""
     state = page.context.storage_state()
@@ -59,7 +71,7 @@ def test_register_sign_in_user_page_sign_out(page, a11y):
     expect(page.get_by_role("heading", level=1)).to_have_text("Marguerite.e2e")
     expect(page.get_by_text("This is your first sign-in.")).to_be_visible()
 
-    press(page, "Sign out")
+    sign_out(page)
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("status")).to_have_text("You have signed out.")
     a11y(page)
@@ -168,3 +180,58 @@ def test_keyboard_alone_signs_in(page, a11y, live_server):
         {"user_id": live_server.db.users.find_one({"username": username})["_id"]}
     )
     assert session["remember"] is True
+
+
+NEW_PASSWORD = "quartz-lantern-47-meadow"
+
+
+def test_sign_out_everywhere_ends_a_remembered_browser(browse, page, a11y, live_server):
+    needs(live_server, "/account/sessions/revoke", "the account page")
+    username = live_server.create_user()
+    sign_in(page, a11y, username, remember=True, path="/auth/login")
+    remembered = restarted(browse, page)
+    remembered.goto("/user")
+    a11y(remembered)
+    expect(remembered).to_have_url(re.compile(r"/user$"))
+
+    other = browse.open()
+    sign_in(other, a11y, username, path="/auth/login")
+    other.goto("/account")
+    a11y(other)
+    press(other, "Sign out everywhere else")
+    expect(other.get_by_role("status")).to_contain_text("Signed out 1 other session")
+    a11y(other)
+
+    remembered.goto("/user")
+    a11y(remembered)
+    expect(remembered).to_have_url(re.compile(r"/auth/login\?next="))
+    other.goto("/user")
+    a11y(other)
+    expect(other).to_have_url(re.compile(r"/user$"))
+
+
+def test_account_page_changes_the_password(page, a11y, live_server):
+    needs(live_server, "/account/password", "the account page")
+    username = live_server.create_user()
+    sign_in(page, a11y, username, path="/auth/login")
+    page.goto("/account")
+    a11y(page)
+    page.get_by_label("Current password").fill(PASSWORD + "x")
+    page.get_by_label("New password").fill(NEW_PASSWORD)
+    press(page, "Change password")
+    a11y(page)
+    expect(page.get_by_label("Current password")).to_have_attribute("aria-invalid", "true")
+
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password").fill(NEW_PASSWORD)
+    press(page, "Change password")
+    expect(page).to_have_url(re.compile(r"/account$"))
+    expect(page.get_by_role("status")).to_contain_text("Your password has been changed.")
+    a11y(page)
+
+    sign_out(page)
+    a11y(page)
+    sign_in(page, a11y, username, PASSWORD, path="/auth/login")
+    expect(page.get_by_role("alert")).to_have_text(users.INCORRECT_LOGIN)
+    sign_in(page, a11y, username, NEW_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/user$"))
