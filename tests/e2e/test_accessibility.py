@@ -16,8 +16,8 @@ from .test_flows import press, sign_in
 skip_without_tools()
 pytestmark = pytest.mark.realdb
 
-# Routes a browser never visits as pages: static files and JSON.
-NOT_PAGES = ("/static/", "/api/", "/healthz")
+# Routes a browser never visits as pages: static files and JSON (the API, the probes).
+NOT_PAGES = ("/static/", "/api/", "/healthz", "/readyz")
 
 
 def html_pages(live_server) -> list[str]:
@@ -31,12 +31,17 @@ def html_pages(live_server) -> list[str]:
     )
 
 
+def answers_html(page, path: str) -> bool:
+    """Whether GET `path` (with this page's cookies) answers HTML."""
+    answer = page.request.get(path, max_redirects=0)
+    return answer.headers.get("content-type", "").startswith("text/html")
+
+
 def visit_all(page, a11y, paths: list[str]) -> list[str]:
     """Load and check each path that answers HTML; return the final URLs checked."""
     seen = []
     for path in paths:
-        answer = page.request.get(path, max_redirects=0)
-        if not answer.headers.get("content-type", "").startswith("text/html"):
+        if not answers_html(page, path):
             continue
         page.goto(path)
         a11y(page)
