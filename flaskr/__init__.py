@@ -7,6 +7,7 @@ import os
 from flask import Flask
 
 from . import db, errors, login
+from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
@@ -31,4 +32,5 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp)
     return app
