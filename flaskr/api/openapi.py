@@ -140,7 +140,7 @@ def _operation(op: dict[str, Any]) -> dict[str, Any]:
     for code in op["errors"]:
         text, codes = ERRORS[code]
         responses[str(code)] = {
-            "description": f"{text} Codes: {', '.join(codes)}.",
+            "description": f"{text} Codes: {', '.join(f'`{c}`' for c in codes)}.",
             "content": _json(_ref("Error")),
         }
         if code == 429:
@@ -220,7 +220,9 @@ def operations() -> list[dict[str, Any]]:
                 **op,
                 "path": PREFIX + op["path"],
                 "fields": fields,
-                "responses": {k: v["description"] for k, v in described["responses"].items()},
+                "responses": {
+                    k: v["description"] for k, v in sorted(described["responses"].items())
+                },
             }
         )
     return out

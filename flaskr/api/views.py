@@ -8,6 +8,7 @@ from typing import TypeVar
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from pydantic import BaseModel, ValidationError
 
 from .. import users
@@ -62,6 +63,13 @@ def fresh_csrf_token() -> str:
     # Flask-WTF caches the token per request in `g`; sign-in cleared the one it came from.
     g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
     return generate_csrf()
+
+
+@bp.after_request
+def no_store(response):
+    # Tokens and account details must not be kept by caches or in the browser's history.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 @bp.get("/csrf")
@@ -124,6 +132,16 @@ def openapi_json():
     return jsonify(openapi.spec())
 
 
+def code_spans(text: str) -> Markup:
+    """`text` escaped, with its `backticked` parts set as code."""
+    parts = escape(text).split("`")
+    return Markup("").join(
+        Markup("<code>{}</code>").format(p) if i % 2 else p for i, p in enumerate(parts)
+    )
+
+
 @bp.get("/docs")
 def docs():
-    return render_template("api/docs.html", spec=openapi.spec(), ops=openapi.operations())
+    return render_template(
+        "api/docs.html", spec=openapi.spec(), ops=openapi.operations(), code=code_spans
+    )

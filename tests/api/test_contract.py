@@ -19,6 +19,13 @@ def test_csrf_gives_a_token_and_a_session_cookie(api, client):
     assert client.get_cookie("session") is not None
 
 
+def test_answers_with_tokens_or_accounts_are_not_cached(api):
+    api.register()
+    assert api.get("/csrf").headers["Cache-Control"] == "no-store"
+    assert api.login().headers["Cache-Control"] == "no-store"
+    assert api.me().headers["Cache-Control"] == "no-store"
+
+
 def test_register_creates_the_account(api, db):
     response = api.register()
     assert response.status_code == 201

@@ -9,6 +9,7 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from flaskr.api import models, openapi
+from flaskr.api.views import code_spans
 
 PREFIX = "/api/v1"
 
@@ -81,3 +82,7 @@ def test_the_docs_page_shows_every_operation_from_this_site_only(client, documen
         assert url.startswith(("/", "#")), url
     assert "X-CSRFToken" in page
     assert "username_taken" in page
+
+
+def test_backticks_become_code_and_everything_else_is_escaped():
+    assert code_spans("send `X-<b>` & <i>") == "send <code>X-&lt;b&gt;</code> &amp; &lt;i&gt;"
