@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -36,17 +37,38 @@ schema.config.generation.update(
 )
 
 
-@schema.parametrize()
 # One app and database per operation, shared by its examples, as a real server would be.
 # Deterministic and without a stored example database, so every run tests the same inputs.
-@settings(
+ONE_APP_PER_OPERATION = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     deadline=None,
     derandomize=True,
     database=None,
 )
-def test_api_keeps_its_contract(case, app, api):
+
+
+def call_and_validate(case, app, api):
     # The client has a session and its CSRF token, so POSTs reach validation and the database.
     case.call_and_validate(
         app=app, session=api.client, headers={"X-CSRFToken": api.csrf()}, checks=CHECKS
     )
+
+
+@schema.parametrize()
+@ONE_APP_PER_OPERATION
+def test_api_keeps_its_contract(case, app, api):
+    call_and_validate(case, app, api)
+
+
+@pytest.fixture
+def alice(api):
+    """A client signed in as alice, whose password is the one in the document's examples."""
+    assert api.register().status_code == 201
+    assert api.login().status_code == 200
+    return api
+
+
+@schema.parametrize()
+@ONE_APP_PER_OPERATION
+def test_api_keeps_its_contract_signed_in(case, app, alice):
+    call_and_validate(case, app, alice)
