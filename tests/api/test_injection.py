@@ -75,6 +75,13 @@ def victim(api):
     return api
 
 
+def test_the_database_counter_sees_a_real_sign_in(victim, db_calls):
+    # The check the whole suite relies on: valid input does reach the database.
+    db_calls.clear()
+    assert victim.login().status_code == 200
+    assert db_calls
+
+
 def assert_refused(api, response, db_calls, *, status: int = 422):
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.get_json()["error"]["code"] in {"validation_failed", "unsupported_media_type"}
