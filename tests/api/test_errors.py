@@ -57,6 +57,7 @@ def test_a_body_over_the_limit_is_413_json(make_app, db_calls):
     assert db_calls == []
 
 
+@pytest.mark.db
 def test_me_signed_out_is_401_json(client):
     response = client.get("/api/v1/me")
     assert response.status_code == 401
@@ -69,6 +70,7 @@ def test_html_pages_still_redirect_to_sign_in(client):
     assert response.headers["Location"].startswith("/auth/login")
 
 
+@pytest.mark.db
 def test_a_throttled_sign_in_is_429_with_retry_after(api, monkeypatch, db):
     api.register()
 

@@ -255,6 +255,15 @@ def test_every_attack_on_the_real_server(victim, db, db_calls):
             response = victim.post(path, body)
             assert response.status_code == 422, body
             assert db_calls == [], body
+        for raw, content_type, status in [
+            ("{", "application/json", 400),
+            ("[]", "application/json", 422),
+            (json.dumps(GOOD), "text/plain", 415),
+        ]:
+            db_calls.clear()
+            response = victim.post(path, data=raw, content_type=content_type)
+            assert response.status_code == status, raw
+            assert db_calls == [], raw
     assert victim.me().status_code == 401
     assert db.users.count_documents({}) == 1
     assert db.sessions.count_documents({}) == 0
