@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
 
 from flaskr import users
+from tests.api.conftest import ApiClient
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.db
@@ -189,3 +191,17 @@ def test_a_forged_csrf_token_is_refused(api, db):
 def test_api_and_form_share_accounts(api, auth):
     api.register()
     assert auth.login().headers["Location"] == "/user"
+
+
+@pytest.mark.realdb
+def test_racing_registrations_of_one_name_make_one_account(app, db, openapi_schema):
+    # The unique index decides, not a check before the insert: the losers get 409, never 500.
+    names = ["alice", "Alice", "ALICE", "alice", "aLiCe", "Alice", "alicE", "ALICE"]
+    clients = [ApiClient(app.test_client(), openapi_schema) for _ in names]
+    for c in clients:
+        c.csrf()
+    with ThreadPoolExecutor(len(names)) as pool:
+        answers = pool.map(lambda c, name: c.register(name).status_code, clients, names)
+        statuses = sorted(answers)
+    assert statuses == [201] + [409] * (len(names) - 1)
+    assert db.users.count_documents({}) == 1
