@@ -104,9 +104,12 @@ def test_the_old_csrf_token_is_void_after_sign_in(api):
 def test_login_clears_the_session_it_came_with(api, client):
     api.register()
     api.csrf()
-    before = client.get_cookie("session").value
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
     api.login()
-    assert client.get_cookie("session").value != before
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["csrf_token"]
 
 
 @pytest.mark.parametrize("username", ["alice", "ALICE"])
