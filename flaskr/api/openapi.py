@@ -39,7 +39,8 @@ ERRORS: dict[int, tuple[str, list[str]]] = {
 }
 BODY_ERRORS = [400, 413, 415, 422]
 
-# The contract, one entry per operation: (method, path, fields) in the order the docs show them.
+# The contract, one entry per operation, in the order the docs show them; `error_texts`
+# replaces an ERRORS entry where this operation means something more precise by the status.
 OPERATIONS: list[dict[str, Any]] = [
     {
         "method": "get",
@@ -71,6 +72,12 @@ OPERATIONS: list[dict[str, Any]] = [
         "body": "LoginIn",
         "ok": (200, "Signed in; the body carries the new session's CSRF token.", "SignedIn"),
         "errors": [*BODY_ERRORS, 401, 429, 503],
+        "error_texts": {
+            401: (
+                "Unknown user or wrong password: the same answer for both.",
+                ["invalid_credentials"],
+            )
+        },
     },
     {
         "method": "post",
@@ -79,6 +86,7 @@ OPERATIONS: list[dict[str, Any]] = [
         "description": "Ends the session on the server (a copied cookie is dead too). " + CSRF_NOTE,
         "ok": (204, "Signed out (also when no one was signed in).", None),
         "errors": [400, 503],
+        "error_texts": {400: ("CSRF token missing or invalid.", ["csrf_failed"])},
     },
     {
         "method": "get",
@@ -138,7 +146,7 @@ def _operation(op: dict[str, Any]) -> dict[str, Any]:
         ok["content"] = {media: {"schema": schema}}
     responses: dict[str, Any] = {str(status): ok}
     for code in op["errors"]:
-        text, codes = ERRORS[code]
+        text, codes = op.get("error_texts", {}).get(code, ERRORS[code])
         responses[str(code)] = {
             "description": f"{text} Codes: {', '.join(f'`{c}`' for c in codes)}.",
             "content": _json(_ref("Error")),

@@ -59,6 +59,7 @@ def test_login_documents_the_new_csrf_token_and_retry_after(document):
     login = document["paths"][PREFIX + "/login"]["post"]
     assert "csrf_token" in login["description"]
     assert "Retry-After" in login["responses"]["429"]["headers"]
+    assert "invalid_credentials" in login["responses"]["401"]["description"]
     signed_in = document["components"]["schemas"]["SignedIn"]
     assert set(signed_in["required"]) == {"user", "csrf_token"}
 
