@@ -150,6 +150,7 @@ def _operation(op: dict[str, Any]) -> dict[str, Any]:
         responses[str(code)] = {
             "description": f"{text} Codes: {', '.join(f'`{c}`' for c in codes)}.",
             "content": _json(_ref("Error")),
+            "x-error-codes": codes,
         }
         if code == 429:
             responses[str(code)]["headers"] = {

@@ -12,6 +12,14 @@ from tests.conftest import PASSWORD
 PREFIX = "/api/v1"
 
 
+def assert_documented_code(operation: dict, response) -> None:
+    """An error's `code` is one the document lists for this operation and status."""
+    documented = operation["responses"].get(str(response.status_code), {})
+    if "x-error-codes" in documented:
+        code = response.get_json()["error"]["code"]
+        assert code in documented["x-error-codes"], (response.status_code, code)
+
+
 class ApiClient:
     """Calls /api/v1 like a single-page app: cookie jar, X-CSRFToken, JSON bodies."""
 
@@ -25,6 +33,7 @@ class ApiClient:
         operations = self.schema.raw_schema["paths"].get(PREFIX + path, {})
         if method.lower() in operations:
             self.schema[PREFIX + path][method.upper()].validate_response(response)
+            assert_documented_code(operations[method.lower()], response)
         return response
 
     def csrf(self) -> str:

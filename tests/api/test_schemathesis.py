@@ -16,7 +16,19 @@ from schemathesis.specs.openapi.checks import (
 
 from flaskr import create_app
 
+
+def documented_error_code(ctx, response, case) -> bool:
+    """An error's `code` is one the document lists (`x-error-codes`) for this status."""
+    operation = case.operation.schema.raw_schema["paths"][case.path].get(case.method.lower())
+    documented = (operation or {}).get("responses", {}).get(str(response.status_code), {})
+    if "x-error-codes" in documented:
+        code = response.json()["error"]["code"]
+        assert code in documented["x-error-codes"], f"{code} is not documented"
+    return True
+
+
 CHECKS = [
+    documented_error_code,
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
