@@ -7,9 +7,12 @@ SecantusDB started for the session, or the `mongodb://` server named by MONGO_UR
 
 from __future__ import annotations
 
+import html
 import os
 import re
+import subprocess
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
@@ -163,6 +166,28 @@ def _q(**params) -> str:
     return urlencode(params)
 
 
+def page_text(response) -> str:
+    """The response body as a reader sees it (HTML entities decoded)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def session_token(app, client) -> str | None:
+    """The sign-in token inside `client`'s Flask session cookie, or None."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return None
+    data = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    return data.get("_user_id")
+
+
+def copy_cookies(source, target, names=("session", "remember_token")) -> None:
+    """Give `target` (a test client) the named cookies of `source`, like a stolen copy."""
+    for name in names:
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value)
+
+
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
@@ -175,3 +200,38 @@ def db(app):
         from flaskr.db import get_db
 
         return get_db()
+
+
+class DedicatedServer:
+    """A SecantusDB of one test's own, which the test may stop, kill and restart."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = embedded.free_port()
+        self.storage = folder / "data"
+        self.log = folder / "server.log"
+        self.uri = f"mongodb://127.0.0.1:{self.port}/flaskr_test"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> DedicatedServer:
+        self.proc = embedded.start(self.port, self.storage, self.log)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            embedded.stop(self.proc)
+            self.proc = None
+
+    def kill(self) -> None:
+        """`kill -9`: no chance to flush anything."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(15)
+            self.proc = None
+
+
+@pytest.fixture
+def dedicated_server(tmp_path):
+    """A SecantusDB on a free port with data in tmp, not started yet; stopped at the end."""
+    server = DedicatedServer(tmp_path / "secantus")
+    yield server
+    server.stop()
