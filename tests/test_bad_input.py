@@ -90,6 +90,21 @@ def test_nul_in_password_at_login_is_just_wrong(auth, db):
     assert db.sessions.count_documents({}) == 0
 
 
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"username=al%FFice&password=" + PASSWORD.encode(), "Username may contain only"),
+        (b"username=al\xff\xfeice&password=" + PASSWORD.encode(), "Username may contain only"),
+        (b"username=alice&password=pass%C3%28word-1", "could not be read"),
+        (b"username=alice&password=pass\xc3\x28word-1", "could not be read"),
+    ],
+)
+def test_invalid_utf8_in_register(post_raw, nothing_written, body, message):
+    response = post_raw("/auth/register", body)
+    assert response.status_code == 400
+    assert message in page_text(response)
+
+
 def test_invalid_utf8_in_login(post_raw, auth, db):
     auth.register()
     response = post_raw("/auth/login", b"username=alice&password=" + PASSWORD.encode() + b"%FF")
