@@ -120,3 +120,11 @@ def test_register_needs_csrf(client, db):
     data = {"username": "alice", "password": PASSWORD, "csrf_token": token[:-2] + "xx"}
     assert client.post("/auth/register", data=data).status_code == 400
     assert db.users.count_documents({}) == 0
+
+
+@pytest.mark.db
+def test_password_is_never_in_the_database(auth, db):
+    auth.register()
+    auth.login()
+    dump = str(list(db.users.find())) + str(list(db.sessions.find()))
+    assert PASSWORD not in dump
