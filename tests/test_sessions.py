@@ -275,3 +275,22 @@ def test_password_not_in_session_or_cookie(app, client, auth):
     auth.login()
     with client.session_transaction() as s:
         assert PASSWORD not in str(dict(s))
+
+
+@pytest.mark.parametrize("remember", [False, True])
+def test_signing_in_again_ends_the_browsers_previous_session(app, client, auth, db, remember):
+    """Another account signed in on the same browser: the old session is over, copies too."""
+    auth.register("alice")
+    auth.register("bob")
+    auth.login("alice", remember=remember)
+    copy = app.test_client()
+    copy_cookies(client, copy)
+    auth.login("bob")
+    assert "<dd>bob</dd>" in page_text(client.get("/user"))
+    assert not signed_in(copy)
+    assert [s["user_id"] for s in db.sessions.find()] == [
+        db.users.find_one({"username": "bob"})["_id"]
+    ]
+    # Once the browser forgets its session cookie, alice's old remember-me cookie is dead too.
+    client.delete_cookie("session")
+    assert not signed_in(client)
