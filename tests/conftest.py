@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
 import pytest
+from pymongo import monitoring
 
 from flaskr import create_app, embedded
 
@@ -235,3 +236,42 @@ def dedicated_server(tmp_path):
     server = DedicatedServer(tmp_path / "secantus")
     yield server
     server.kill()  # its data is thrown away: no need to wait for a clean stop
+
+
+class CommandLog(monitoring.CommandListener):
+    """Every command the app's client sends: (name, collection, write concern)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, object, dict]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        command = event.command
+        self.seen.append(
+            (event.command_name, command.get(event.command_name), command.get("writeConcern", {}))
+        )
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
+
+    def names(self) -> list[str]:
+        """The command names, without the driver's own housekeeping."""
+        skip = {"hello", "ismaster", "isMaster", "endSessions", "ping", "createIndexes"}
+        return [name for name, _, _ in self.seen if name not in skip]
+
+
+@pytest.fixture
+def command_log(monkeypatch):
+    """Listen to the commands of every client the app makes (real servers only)."""
+    from flaskr import db as flaskr_db
+
+    log = CommandLog()
+    make_client = flaskr_db.make_client
+
+    def listening(uri, timeout_ms=3000, listeners=None):
+        return make_client(uri, timeout_ms, [*(listeners or []), log])
+
+    monkeypatch.setattr(flaskr_db, "make_client", listening)
+    return log

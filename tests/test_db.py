@@ -149,35 +149,10 @@ def test_writes_to_accounts_are_journaled(app):
         assert get_db().name == app.config["MONGO_URI"].rsplit("/", 1)[1]
 
 
-class _Writes(pymongo.monitoring.CommandListener):
-    """Records the write concern each write command was sent with."""
-
-    def __init__(self):
-        self.seen: list[tuple[str, str, dict]] = []
-
-    def started(self, event):
-        if event.command_name in ("insert", "update", "delete"):
-            name = event.command[event.command_name]
-            self.seen.append((event.command_name, name, event.command.get("writeConcern", {})))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
 @pytest.mark.realdb
-def test_account_and_session_writes_wait_for_the_journal(make_app, monkeypatch):
+def test_account_and_session_writes_wait_for_the_journal(command_log, app):
     from tests.conftest import AuthActions
 
-    writes = _Writes()
-
-    def listening(uri, timeout_ms=3000, listeners=None):
-        return make_client(uri, timeout_ms, [*(listeners or []), writes])
-
-    monkeypatch.setattr(flaskr_db, "make_client", listening)
-    app = make_app()
     auth = AuthActions(app.test_client())
     auth.register()
     app.config["BCRYPT_ROUNDS"] = 5  # the sign-in re-hashes the password
@@ -190,7 +165,8 @@ def test_account_and_session_writes_wait_for_the_journal(make_app, monkeypatch):
         sessions.end_user_sessions(user["_id"])
         users.delete_user(user["_id"])
     durable = {"w": "majority", "j": True}
-    kinds = {(command, coll) for command, coll, concern in writes.seen if concern == durable}
+    writes = [w for w in command_log.seen if w[0] in ("insert", "update", "delete")]
+    kinds = {(command, coll) for command, coll, concern in writes if concern == durable}
     assert {
         ("insert", "users"),  # register
         ("insert", "sessions"),  # sign in
@@ -198,4 +174,4 @@ def test_account_and_session_writes_wait_for_the_journal(make_app, monkeypatch):
         ("delete", "sessions"),  # sign out, sign out everywhere
         ("delete", "users"),  # delete the account
     } <= kinds
-    assert [w for w in writes.seen if w[0] in ("insert", "delete") and w[2] != durable] == []
+    assert [w for w in writes if w[0] in ("insert", "delete") and w[2] != durable] == []

@@ -294,3 +294,18 @@ def test_signing_in_again_ends_the_browsers_previous_session(app, client, auth, 
     # Once the browser forgets its session cookie, alice's old remember-me cookie is dead too.
     client.delete_cookie("session")
     assert not signed_in(client)
+
+
+@pytest.mark.realdb
+def test_a_signed_in_page_costs_one_round_trip(command_log, client, auth, clock):
+    auth.register()
+    auth.login()
+    clock.advance(seconds=10)
+    del command_log.seen[:]
+    assert signed_in(client)
+    assert command_log.names() == ["aggregate"]
+    # Once a minute the last-seen time is written too.
+    clock.advance(minutes=2)
+    del command_log.seen[:]
+    assert signed_in(client)
+    assert command_log.names() == ["aggregate", "update"]
