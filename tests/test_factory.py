@@ -145,3 +145,13 @@ def test_create_app_does_not_touch_the_database(clean_env, instance_path, monkey
 
 def test_testing_flag(app):
     assert app.testing
+
+
+@pytest.mark.parametrize("value", ["12345678901234567890123456789012", "true", "1e5", '"quoted"'])
+def test_secret_key_from_env_is_taken_as_typed(clean_env, instance_path, monkeypatch, value):
+    """FLASKR_* values are parsed as JSON; a secret key must stay the exact string given."""
+    monkeypatch.setenv("FLASKR_SECRET_KEY", value)
+    app = create_app({"MONGO_URI": "mongomock://localhost/x"})
+    assert app.secret_key == value
+    client = app.test_client()
+    assert client.get("/auth/login").status_code == 200
