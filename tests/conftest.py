@@ -11,6 +11,7 @@ import html
 import os
 import re
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -213,8 +214,27 @@ class DedicatedServer:
         self.uri = f"mongodb://127.0.0.1:{self.port}/flaskr_test"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> DedicatedServer:
-        self.proc = embedded.start(self.port, self.storage, self.log)
+    def start(self, sync_on_commit: bool = True) -> DedicatedServer:
+        """Start it; without `sync_on_commit` only a journaled write concern makes writes safe."""
+        if sync_on_commit:
+            self.proc = embedded.start(self.port, self.storage, self.log)
+            return self
+        self.storage.mkdir(parents=True, exist_ok=True)
+        command = [embedded.server_command(), "--host", embedded.HOST, "--port", str(self.port)]
+        command += ["--storage-path", str(self.storage), "--log-level", "WARNING"]
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 30
+        while not embedded.port_open(self.port):
+            assert self.proc.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, "SecantusDB did not answer within 30 s"
+            time.sleep(0.1)
         return self
 
     def stop(self) -> None:

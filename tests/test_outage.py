@@ -37,6 +37,13 @@ def server_app(dedicated_server, make_app):
     return make_app(MONGO_URI=dedicated_server.uri, MONGO_TIMEOUT_MS=1000)
 
 
+@pytest.fixture
+def unsynced_app(dedicated_server, make_app):
+    """The server does not sync each commit: only flaskr's journaled writes are safe."""
+    dedicated_server.start(sync_on_commit=False)
+    return make_app(MONGO_URI=dedicated_server.uri, MONGO_TIMEOUT_MS=1000)
+
+
 def test_503_then_recovery_with_no_account_lost(dedicated_server, server_app, caplog):
     caplog.set_level(logging.WARNING, logger="flaskr.db")
     alice = AuthActions(server_app.test_client())
@@ -82,25 +89,25 @@ def test_database_down_at_first_use_then_indexes_made(dedicated_server, make_app
     assert info["username_key_unique"]["unique"] is True
 
 
-def test_acknowledged_registrations_survive_kill_9(dedicated_server, server_app):
-    auth = AuthActions(server_app.test_client())
-    names = [f"user{i:02d}" for i in range(40)]
+def test_acknowledged_registrations_survive_kill_9(dedicated_server, unsynced_app):
+    auth = AuthActions(unsynced_app.test_client())
+    names = [f"user{i:03d}" for i in range(100)]
     for name in names:
         assert auth.register(name).status_code == 302
     dedicated_server.kill()
-    dedicated_server.start()
+    dedicated_server.start(sync_on_commit=False)
     assert stored_usernames(dedicated_server.uri) == names
 
 
-def test_sign_in_and_sign_out_survive_kill_9(dedicated_server, server_app):
-    auth = AuthActions(server_app.test_client())
+def test_sign_in_and_sign_out_survive_kill_9(dedicated_server, unsynced_app):
+    auth = AuthActions(unsynced_app.test_client())
     auth.register()
     auth.login()
-    leaver = AuthActions(server_app.test_client())
+    leaver = AuthActions(unsynced_app.test_client())
     leaver.login()
     leaver.logout()
     dedicated_server.kill()
-    dedicated_server.start()
+    dedicated_server.start(sync_on_commit=False)
     # The session made just before the crash is still there; the one ended is still gone.
     until(lambda: auth.client.get("/user").status_code == 200)
     assert leaver.client.get("/user").status_code == 302
@@ -108,14 +115,14 @@ def test_sign_in_and_sign_out_survive_kill_9(dedicated_server, server_app):
         assert client.get_default_database().sessions.count_documents({}) == 1
 
 
-def test_deleted_account_stays_deleted_after_kill_9(dedicated_server, server_app):
-    auth = AuthActions(server_app.test_client())
+def test_deleted_account_stays_deleted_after_kill_9(dedicated_server, unsynced_app):
+    auth = AuthActions(unsynced_app.test_client())
     auth.register("alice")
     auth.register("bob")
-    with server_app.app_context():
+    with unsynced_app.app_context():
         from flaskr import users
 
         assert users.delete_user(users.find_user("bob")["_id"])
     dedicated_server.kill()
-    dedicated_server.start()
+    dedicated_server.start(sync_on_commit=False)
     assert stored_usernames(dedicated_server.uri) == ["alice"]
