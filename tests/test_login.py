@@ -80,6 +80,9 @@ def test_login_form_errors_are_400(auth):
         "evil.example",
         " //evil.example",
         "/\tevil.example",
+        "/\t/evil.example",  # browsers drop tabs and newlines: this would become //evil
+        "/\n/evil.example",
+        "/\r/evil.example",
         "/\x00evil",
         "",
     ],
