@@ -112,6 +112,16 @@ def test_login_clears_the_session_it_came_with(api, client):
         assert session["csrf_token"]
 
 
+def test_signing_in_again_ends_the_session_before(api, client, db):
+    api.register()
+    api.login()
+    first = client.get_cookie("session").value
+    assert api.login().status_code == 200
+    assert db.sessions.count_documents({}) == 1
+    client.set_cookie("session", first)
+    assert api.me().status_code == 401
+
+
 @pytest.mark.parametrize("username", ["alice", "ALICE"])
 def test_login_any_case(api, username):
     api.register()
