@@ -6,7 +6,8 @@ import os
 
 from flask import Flask
 
-from . import db, errors, login
+from . import db, errors, formdata, login
+from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
@@ -25,10 +26,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
 
     db.init_app(app)
+    formdata.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
     errors.init_app(app)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp)
     return app
