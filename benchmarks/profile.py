@@ -20,8 +20,10 @@ from pathlib import Path
 
 from flaskr import db
 
-from .harness import SEED_PASSWORD, Database, Gunicorn, load, seed_users, signed_in_cookies
-from .run import RESULTS, python_get, wrk
+from .harness import SEED_PASSWORD, Database, load, seed_users, signed_in_cookies
+from .pages import python_get, wrk
+from .run import RESULTS
+from .server import Gunicorn
 
 
 def py_spy() -> str:

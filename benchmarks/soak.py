@@ -29,8 +29,18 @@ from typing import Any
 
 from flaskr import config, db, users
 
-from .harness import ROOT, SEED_PASSWORD, Database, Gunicorn, cores, machine, seed_users
-from .run import RESULTS, probe, signed_in_cookies
+from .harness import (
+    ROOT,
+    SEED_PASSWORD,
+    Database,
+    cores,
+    machine,
+    seed_users,
+    signed_in_cookies,
+)
+from .pages import probe
+from .run import RESULTS
+from .server import Gunicorn
 
 API = "/api/v1/me"
 FULL = {"rounds": config.DEFAULTS["BCRYPT_ROUNDS"], "users": 200, "steady_s": 300}
