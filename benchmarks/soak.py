@@ -29,6 +29,7 @@ from typing import Any
 
 from flaskr import config, db, users
 
+from . import table
 from .harness import (
     ROOT,
     SEED_PASSWORD,
@@ -295,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, ok in checks.items():
         print(f"{'ok  ' if ok else 'FAIL'} {name}")
     print(f"wrote {args.out / 'soak.json'}")
+    if not args.smoke and args.out.resolve() == RESULTS:
+        markers = (table.SOAK_START, table.SOAK_END)
+        if table.update_readme(ROOT / "README.md", report, markers, table.soak_markdown):
+            print("updated the soak table in README.md")
     return 0 if report["passed"] else 1
 
 

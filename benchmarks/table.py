@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+SOAK_START, SOAK_END = "<!-- soak:start -->", "<!-- soak:end -->"
 
 
 def _met(section: dict[str, Any]) -> str:
@@ -82,13 +83,51 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def update_readme(readme: Path, report: dict[str, Any]) -> bool:
-    """Replace the text between the bench markers in `readme`; False if it has none."""
+def soak_markdown(report: dict[str, Any]) -> str:
+    """The soak's checks and figures, with the machine they come from."""
+    m, st, out = report["machine"], report["steady"], report["outage"]
+    acc = st["accounts"]
+    growth = st["rss_growth_last_half"]
+    lines = [
+        f"Soaked {report['started_at'][:16].replace('T', ' ')} UTC on {m['cores']} cores "
+        f"against {report.get('database', '?')}: "
+        + ("**all checks passed**." if report["passed"] else "**some checks failed**."),
+        "",
+        "| Check | Result |",
+        "| --- | --- |",
+        f"| Steady: {st['seconds']:g} s of mixed traffic | {st['requests']:,} requests "
+        f"({st['per_s']}/s), 5xx: {sum(st['fivexx'].values())} |",
+        f"| Accounts afterwards | {acc['registered']} registered, {acc['users_in_database']} in "
+        f"the database as expected: {'yes' if acc['ok'] else '**no**'} |",
+        "| Worker RSS growth over the second half | "
+        + ("not judged" if growth is None else f"{100 * growth:.1f}%")
+        + " |",
+    ]
+    if "checks" in out:
+        ok = out["checks"]
+        lines += [
+            f"| Database down for {out['down_for_s']:g} s | answers while down: "
+            f"{', '.join(f'{k}: {v}' for k, v in out['while_down'].items()) or 'none'}; "
+            f"only 503: {'yes' if ok['only_503_while_down'] else '**no**'} |",
+            f"| After the restart (+{report['settings']['recover_s']:g} s) | recovered: "
+            f"{'yes' if ok['recovered'] else '**no**'}; accounts kept: "
+            f"{'yes' if ok['accounts'] else '**no**'} |",
+        ]
+    else:
+        lines.append(f"| Database outage | {out.get('skipped', 'not run')} |")
+    return "\n".join(lines)
+
+
+def update_readme(
+    readme: Path, report: dict[str, Any], markers: tuple[str, str] = (START, END), render=None
+) -> bool:
+    """Replace the text between `markers` in `readme`; False if it has none."""
+    start, end = markers
     text = readme.read_text()
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
         return False
-    block = f"{START}\n{markdown(report)}\n{END}"
+    block = f"{start}\n{(render or markdown)(report)}\n{end}"
     readme.write_text(pattern.sub(lambda _: block, text))
     return True
 
