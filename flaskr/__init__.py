@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import db, errors, login
+from . import db, errors, login, ratelimit
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login.init_app(app)
     errors.init_app(app)
+    ratelimit.init_app(app)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)

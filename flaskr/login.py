@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, request, session
 from flask_login import UserMixin, login_user, logout_user
 
-from . import sessions, users
+from . import audit, sessions, throttle, users
 from .extensions import login_manager
 
 
@@ -17,6 +19,13 @@ class TooManyAttempts(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"retry after {retry_after} s")
         self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        """What the visitor reads: the wait in whole minutes, rounded up."""
+        minutes = max(1, math.ceil(self.retry_after / 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        return f"Too many failed sign-in attempts. Please try again in {minutes} {unit}."
 
 
 class SignedInUser(UserMixin):
@@ -51,6 +60,29 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
+def user_agent() -> str:
+    return request.user_agent.string
+
+
+def record_event(event: str, user_id: Any) -> None:
+    """Add `event` about `user_id` (None: no such user) to the audit trail, from this request."""
+    retention = timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
+    audit.record(
+        event,
+        user_id=user_id,
+        ip=client_ip(),
+        user_agent=user_agent(),
+        now=users.now(),
+        retention=retention,
+    )
+
+
+def _user_id_for(username: str) -> Any:
+    # Only to label an audit event: the answer to the visitor never depends on it.
+    user = users.find_user(username) if users.username_problem(username) is None else None
+    return user["_id"] if user else None
+
+
 @login_manager.user_loader
 def load_user(token: str) -> SignedInUser | None:
     found = sessions.load_session(token, now=users.now(), life=lifetimes())
@@ -83,16 +115,51 @@ def attempt_sign_in(username: str, password: str, remember: bool) -> SignedInUse
     The one sign-in path: the HTML form and the JSON API both call it. Raises
     TooManyAttempts when throttling refuses the attempt.
     """
+    key, ip, at = users.username_key(username), client_ip(), users.now()
+    limits = throttle.Limits.from_config(current_app.config)
+    try:
+        # Reserved before the password check, so parallel guesses cannot pass the limit.
+        throttle.reserve(key, ip, now=at, limits=limits)
+    except throttle.Throttled as e:
+        record_event(audit.SIGN_IN_THROTTLED, _user_id_for(username))
+        raise TooManyAttempts(e.retry_after) from None
     user = users.authenticate(username, password, current_app.config["BCRYPT_ROUNDS"])
     if user is None:
+        throttle.record_failure(key, ip, now=at, limits=limits)
+        record_event(audit.SIGN_IN_FAILED, _user_id_for(username))
         return None
-    return sign_in(user, remember=remember)
+    throttle.record_success(key, ip)
+    signed_in = sign_in(user, remember=remember)
+    record_event(audit.SIGN_IN, user["_id"])
+    return signed_in
+
+
+def confirm_password(current: SignedInUser, password: str) -> bool:
+    """Whether `password` is the signed-in user's, throttled like a sign-in.
+
+    Raises TooManyAttempts, so a stolen session cannot be used to guess the password.
+    """
+    key, ip, at = users.username_key(current.username), client_ip(), users.now()
+    limits = throttle.Limits.from_config(current_app.config)
+    try:
+        throttle.reserve(key, ip, now=at, limits=limits)
+    except throttle.Throttled as e:
+        record_event(audit.SIGN_IN_THROTTLED, current.id)
+        raise TooManyAttempts(e.retry_after) from None
+    if users.authenticate(current.username, password, current_app.config["BCRYPT_ROUNDS"]):
+        throttle.record_success(key, ip)
+        return True
+    throttle.record_failure(key, ip, now=at, limits=limits)
+    record_event(audit.SIGN_IN_FAILED, current.id)
+    return False
 
 
 def sign_out(current: SignedInUser) -> None:
     """End the current session on the server and in this browser."""
+    user_id = current.id  # `current` may be the current_user proxy, anonymous after logout
     sessions.end_session(current.session_id)
     logout_user()
+    record_event(audit.SIGN_OUT, user_id)
 
 
 def init_app(app: Flask) -> None:

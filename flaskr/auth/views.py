@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from .. import users
-from ..login import attempt_sign_in, sign_out
+from ..extensions import limiter
+from ..login import TooManyAttempts, attempt_sign_in, sign_out
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -26,7 +27,16 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 @bp.route("/register", methods=("GET", "POST"))
+@limiter.limit(
+    _register_limit,
+    methods=["POST"],
+    error_message="Too many registrations from your address. Please try again later.",
+)
 def register():
     form = RegisterForm()
     status = 200
@@ -52,7 +62,12 @@ def login():
     status = 200
     error = None
     if form.validate_on_submit():
-        if attempt_sign_in(form.username.data, form.password.data, form.remember.data):
+        try:
+            signed_in = attempt_sign_in(form.username.data, form.password.data, form.remember.data)
+        except TooManyAttempts as e:
+            page = render_template("auth/login.html", form=form, error=e.message)
+            return page, 429, {"Retry-After": str(e.retry_after)}
+        if signed_in:
             return redirect(safe_next(request.args.get("next")) or url_for("pages.user"))
         error, status = users.INCORRECT_LOGIN, 401
     elif form.is_submitted():
