@@ -7,6 +7,7 @@ import os
 from flask import Flask
 
 from . import db, errors, login, ratelimit
+from .account import bp as account_bp
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
@@ -32,4 +33,5 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     return app

@@ -49,8 +49,9 @@ def record(
     user_agent: str | None,
     now: datetime,
     retention: timedelta,
+    store: bool = True,
 ) -> None:
-    """Log `event`, and store it when it concerns an existing user (`user_id`)."""
+    """Log `event`, and store it when it concerns an existing user (`user_id`) and `store`."""
     agent = (user_agent or "")[:USER_AGENT_MAX]
     log.info(
         "%s user=%s ip=%s",
@@ -64,7 +65,7 @@ def record(
             "user_agent": agent,
         },
     )
-    if user_id is None:
+    if user_id is None or not store:
         return
     collection("auth_events").insert_one(
         {

@@ -64,7 +64,7 @@ def user_agent() -> str:
     return request.user_agent.string
 
 
-def record_event(event: str, user_id: Any) -> None:
+def record_event(event: str, user_id: Any, *, store: bool = True) -> None:
     """Add `event` about `user_id` (None: no such user) to the audit trail, from this request."""
     retention = timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
     audit.record(
@@ -74,6 +74,7 @@ def record_event(event: str, user_id: Any) -> None:
         user_agent=user_agent(),
         now=users.now(),
         retention=retention,
+        store=store,
     )
 
 

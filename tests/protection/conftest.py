@@ -38,3 +38,25 @@ def database(app):
         from flaskr.db import get_db
 
         return get_db()
+
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def signed_in_client(app, username: str = "alice", password: str = PASSWORD, **kw):
+    """A new browser (its own cookies, address and user agent) signed in as `username`."""
+    ip = kw.pop("ip", "198.51.100.7")
+    agent = kw.pop("agent", FIREFOX)
+    client = app.test_client()
+    client.environ_base.update({"REMOTE_ADDR": ip, "HTTP_USER_AGENT": agent})
+    response = post_login(client, username, password, ip=ip, **kw)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def form_token(client, path: str = "/account") -> str:
+    return csrf_token(client, path)
