@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import db, errors, login, ratelimit
+from . import db, errors, headers, login, ratelimit
 from .account import bp as account_bp
 from .auth import bp as auth_bp
 from .config import load_config
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)
+    headers.init_app(app)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
