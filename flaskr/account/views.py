@@ -70,8 +70,7 @@ def change_password():
 
 @bp.post("/sessions/revoke")
 def revoke_other_sessions():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    # The CSRF token, the only field, is checked for every POST by CSRFProtect.
     ended = sessions.end_user_sessions(current_user.id, keep=current_user.session_id)
     record_event(audit.SIGNED_OUT_EVERYWHERE, current_user.id)
     flash(f"Signed out {ended} other session{'s' if ended != 1 else ''}.", "success")
@@ -80,8 +79,6 @@ def revoke_other_sessions():
 
 @bp.post("/sessions/<session_id>/revoke")
 def revoke_session(session_id: str):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     user_id, this = current_user.id, session_id == current_user.session_id
     if not sessions.end_user_session(user_id, session_id):
         abort(404)  # someone else's session, or one already ended: the same answer

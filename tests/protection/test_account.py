@@ -178,3 +178,25 @@ def _this(client) -> str:
 def test_sessions_module_ignores_other_users_ids(app, alice):
     with app.app_context():
         assert sessions.end_user_session(alice["_id"], "0" * 64) is False
+
+
+def test_deleting_needs_the_password(app, alice):
+    laptop = signed_in_client(app)
+    response = post(laptop, "/account/delete", password="")
+    assert response.status_code == 400
+    assert "Enter your password to confirm." in response.get_data(as_text=True)
+    assert database(app).users.count_documents({}) == 1
+
+
+def test_guessing_the_password_to_delete_is_throttled(make_app):
+    app = make_app(LOGIN_MAX_FAILURES=2)
+    add_user(app)
+    laptop = signed_in_client(app)
+    assert [post(laptop, "/account/delete", password="guess").status_code for _ in range(2)] == [
+        400,
+        400,
+    ]
+    locked = post(laptop, "/account/delete", password=PASSWORD)
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.get_data(as_text=True)
+    assert database(app).users.count_documents({}) == 1

@@ -79,3 +79,14 @@ def test_the_policy_follows_the_config(make_app, config, password, accepted):
 
 def test_the_policy_applies_outside_a_request():
     assert users.password_problem("password", "alice") == policy.password_problem("password")
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("tab\there-vivid-comet", "Password must not contain control characters."),
+        ("vivid-comet-\ufffd-42", "Password contains characters that could not be read"),
+    ],
+)
+def test_unreadable_passwords_are_refused(password, message):
+    assert policy.password_problem(password).startswith(message)

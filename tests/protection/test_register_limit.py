@@ -88,3 +88,12 @@ def test_flask_cli_commands_exit_cleanly(backend, mongo_uri, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "index ok: rate_limits.expireAt_ttl" in done.stdout
     assert done.stderr == ""
+
+
+@pytest.mark.realdb
+def test_the_limiter_storage_is_the_apps_database(backend, app):
+    from flaskr.extensions import limiter
+
+    with app.app_context():
+        assert limiter.storage.check()
+        assert limiter.storage.storage is database(app).client
