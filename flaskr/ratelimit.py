@@ -55,6 +55,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(app.config["MONGO_URI"]))
     app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Explicit, or the process-wide limiter would carry one app's "disabled" into the next.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     # Behind N trusted proxies, the client address is the Nth from the right in
     # X-Forwarded-For; with 0 (the default) the header is ignored, so it cannot be spoofed.

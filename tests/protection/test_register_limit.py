@@ -97,3 +97,9 @@ def test_the_limiter_storage_is_the_apps_database(backend, app):
     with app.app_context():
         assert limiter.storage.check()
         assert limiter.storage.storage is database(app).client
+
+
+def test_disabling_the_limiter_in_one_app_does_not_disable_it_in_the_next(make_app):
+    make_app(RATELIMIT_ENABLED=False)
+    client = make_app(REGISTER_RATE_LIMIT="1 per hour").test_client()
+    assert [register(client, name).status_code for name in ("user0", "user1")] == [302, 429]
