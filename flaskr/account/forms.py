@@ -41,7 +41,3 @@ class DeleteAccountForm(FlaskForm):
         ],
         render_kw={"autocomplete": "current-password", "maxlength": users.PASSWORD_MAX},
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: only the CSRF token."""

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, logout_user
 
 from .. import audit, devices, sessions, throttle, users
 from ..login import TooManyAttempts, confirm_password, record_event
-from .forms import ChangePasswordForm, ConfirmForm, DeleteAccountForm
+from .forms import ChangePasswordForm, DeleteAccountForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -29,11 +29,14 @@ def _page(password_form=None, delete_form=None, status: int = 200, headers=None)
     page = render_template(
         "account/index.html",
         user=current_user.doc,
-        sessions=sessions.list_sessions(current_user.id, now=users.now()),
+        # This device first, then the others, most recently used first.
+        sessions=sorted(
+            sessions.list_sessions(current_user.id, now=users.now()),
+            key=lambda s: s["_id"] != current_user.session_id,
+        ),
         this_session=current_user.session_id,
         password_form=password_form or ChangePasswordForm(formdata=None),
         delete_form=delete_form or DeleteAccountForm(formdata=None),
-        confirm_form=ConfirmForm(formdata=None),
     )
     return page, status, headers or {}
 

@@ -200,3 +200,10 @@ def test_guessing_the_password_to_delete_is_throttled(make_app):
     assert locked.status_code == 429
     assert "Too many failed sign-in attempts" in locked.get_data(as_text=True)
     assert database(app).users.count_documents({}) == 1
+
+
+def test_the_account_page_has_unique_element_ids(app, alice):
+    signed_in_client(app, agent=IPHONE)
+    page = signed_in_client(app).get("/account").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
