@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import db, errors, headers, login, ratelimit
+from . import db, errors, formdata, headers, login, ratelimit
 from .account import bp as account_bp
 from .auth import bp as auth_bp
 from .config import load_config
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
 
     db.init_app(app)
+    formdata.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
     errors.init_app(app)

@@ -10,6 +10,7 @@ from typing import Any
 import click
 import pymongo
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from pymongo import monitoring
 from pymongo.database import Database
 from pymongo.errors import ConnectionFailure
@@ -153,6 +154,7 @@ def collection(name: str, durable: bool = False) -> Any:
 
 
 @click.command("init-db")
+@with_appcontext  # `flask` pushes a context itself; app.cli and its test runner do not
 def init_db_command() -> None:
     """Create or update the database indexes."""
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_login import AnonymousUserMixin, current_user
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -58,7 +58,14 @@ def _page_user():
     try:
         return current_user._get_current_object()
     except PyMongoError:
-        return AnonymousUserMixin()
+        return _signed_out_for_this_request()
+
+
+def _signed_out_for_this_request():
+    # Flask-Login keeps the request's user in g._login_user; filling it stops the template
+    # context processor from loading the user again (another failure, another timeout).
+    g._login_user = AnonymousUserMixin()
+    return g._login_user
 
 
 def render_error(e: HTTPException) -> Response:
@@ -85,6 +92,9 @@ def render_error(e: HTTPException) -> Response:
 
 def database_unavailable(e: Exception) -> Response:
     mongo().outage.failed_request(e)
+    if "_login_user" not in g:
+        # Loading the user is what failed: do not wait for the database a second time.
+        _signed_out_for_this_request()
     return render_error(ServiceUnavailable(UNAVAILABLE_MESSAGE))
 
 
