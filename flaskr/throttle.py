@@ -1,16 +1,19 @@
 """Failed sign-in counters, per username and per client IP, shared by every app process.
 
-Each counter is one document `{_id, count, until}` in `login_failures`. An attempt first
-reserves a place atomically (`$inc` guarded by `count < limit`, with upsert), before the
-password is checked, so parallel attempts cannot slip past the limit. A failure keeps its
-place; a success gives it back. Windows are computed here in Python (a TTL index only
-sweeps expired counters away), so the answer never depends on when the server sweeps.
+Each counter is one document `{_id, count, failed, until}` in `login_failures`. An attempt
+first reserves a place atomically (`$inc` of `count` guarded by `count < limit`, with upsert),
+before the password is checked, so parallel attempts cannot slip past the limit. A failure
+keeps its place and counts in `failed`; a success gives it back. When every place is held by
+attempts still in flight, a new one waits for them briefly rather than being refused.
+Windows are computed here in Python (a TTL index only sweeps expired counters away), so the
+answer never depends on when the server sweeps.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 from .db import collection
 
 COLLECTION = "login_failures"
+POLL_SECONDS = 0.05
 
 
 class Throttled(Exception):
@@ -38,6 +42,8 @@ class Limits:
     per_user: int
     per_ip: int
     window: timedelta
+    # How long an attempt waits for places held by attempts still being checked.
+    patience: float = 3.0
 
     @classmethod
     def from_config(cls, config: Any) -> Limits:
@@ -62,17 +68,19 @@ def _coll() -> Any:
 
 
 def _take(key: str, limit: int, now: datetime, window: timedelta) -> int | None:
-    """Reserve one attempt on counter `key`; None if reserved, else seconds until it frees."""
+    """Reserve one attempt on counter `key`: None if reserved, 0 if every place is held by an
+    attempt still in flight, else the seconds until the locked counter frees."""
     coll = _coll()
     # An expired window starts again from zero; only one concurrent caller can match this.
     coll.update_one(
-        {"_id": key, "until": {"$lte": now}}, {"$set": {"count": 0, "until": now + window}}
+        {"_id": key, "until": {"$lte": now}},
+        {"$set": {"count": 0, "failed": 0, "until": now + window}},
     )
     for _ in range(2):
         try:
             if coll.find_one_and_update(
                 {"_id": key, "count": {"$lt": limit}},
-                {"$inc": {"count": 1}, "$setOnInsert": {"until": now + window}},
+                {"$inc": {"count": 1}, "$setOnInsert": {"failed": 0, "until": now + window}},
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
             ):
@@ -83,21 +91,36 @@ def _take(key: str, limit: int, now: datetime, window: timedelta) -> int | None:
             pass
         found = coll.find_one({"_id": key})
         if found is not None and found["count"] >= limit:
-            return max(1, math.ceil((found["until"] - now).total_seconds()))
-    return max(1, math.ceil(window.total_seconds()))  # pragma: no cover (a lost race twice)
+            if found.get("failed", 0) >= limit:
+                return max(1, math.ceil((found["until"] - now).total_seconds()))
+            return 0
+    return 0  # pragma: no cover (a lost race twice: as good as in flight)
 
 
 def _give_back(key: str) -> None:
     _coll().update_one({"_id": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
 
 
+def _take_patiently(key: str, limit: int, now: datetime, limits: Limits) -> int | None:
+    """`_take`, waiting while the places are held by attempts in flight (not failures)."""
+    deadline = time.monotonic() + limits.patience
+    while True:
+        wait = _take(key, limit, now, limits.window)
+        if wait != 0:
+            return wait
+        # Their password checks end within a bcrypt time; a success frees every place.
+        if time.monotonic() >= deadline:
+            return 1
+        time.sleep(POLL_SECONDS)
+
+
 def reserve(username_key: str, ip: str | None, *, now: datetime, limits: Limits) -> None:
     """Reserve one sign-in attempt for this username and address, or raise Throttled."""
     user_key = user_counter(username_key)
-    wait = _take(user_key, limits.per_user, now, limits.window)
+    wait = _take_patiently(user_key, limits.per_user, now, limits)
     if wait is not None:
         raise Throttled(wait)
-    wait = _take(ip_counter(ip), limits.per_ip, now, limits.window)
+    wait = _take_patiently(ip_counter(ip), limits.per_ip, now, limits)
     if wait is not None:
         # The attempt never reached the password check: it is not the username's failure.
         _give_back(user_key)
@@ -105,13 +128,16 @@ def reserve(username_key: str, ip: str | None, *, now: datetime, limits: Limits)
 
 
 def record_failure(username_key: str, ip: str | None, *, now: datetime, limits: Limits) -> None:
-    """Keep the reserved places; a counter that is now full stays locked a whole window."""
-    until = now + limits.window
+    """Count the failure on both counters; a counter now full stays locked a whole window."""
     for key, limit in (
         (user_counter(username_key), limits.per_user),
         (ip_counter(ip), limits.per_ip),
     ):
-        _coll().update_one({"_id": key, "count": {"$gte": limit}}, {"$max": {"until": until}})
+        counter = _coll().find_one_and_update(
+            {"_id": key}, {"$inc": {"failed": 1}}, return_document=ReturnDocument.AFTER
+        )
+        if counter is not None and counter["failed"] >= limit:
+            _coll().update_one({"_id": key}, {"$max": {"until": now + limits.window}})
 
 
 def record_success(username_key: str, ip: str | None) -> None:

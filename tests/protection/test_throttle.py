@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -110,7 +111,7 @@ def test_the_lockout_ends_after_the_window(make_app, monkeypatch):
     monkeypatch.setattr(users, "now", lambda: start)
     fail(client, "alice", 5)
     assert_locked(post_login(client, "alice", PASSWORD), 60)
-    monkeypatch.setattr(users, "now", lambda: start + throttle.timedelta(seconds=61))
+    monkeypatch.setattr(users, "now", lambda: start + timedelta(seconds=61))
     assert post_login(client, "alice", PASSWORD).status_code == 302
 
 
@@ -118,3 +119,20 @@ def _token(client) -> str:
     from tests.conftest import csrf_token
 
     return csrf_token(client, "/")
+
+
+@pytest.mark.db
+def test_places_held_in_flight_ask_for_a_moment_not_a_lockout(app):
+    limits = throttle.Limits(per_user=2, per_ip=50, window=timedelta(minutes=15), patience=0.1)
+    with app.app_context():
+        at = users.now()
+        for _ in range(2):  # two attempts whose password checks have not finished
+            throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
+        with pytest.raises(throttle.Throttled) as busy:
+            throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
+        assert busy.value.retry_after == 1
+        for _ in range(2):
+            throttle.record_failure("alice", "192.0.2.1", now=at, limits=limits)
+        with pytest.raises(throttle.Throttled) as locked:
+            throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
+        assert locked.value.retry_after == 900

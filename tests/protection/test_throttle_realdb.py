@@ -91,3 +91,28 @@ def test_counter_documents_expire_when_their_window_ends(backend, make_app, monk
     # What the TTL index sweeps: `until`, the end of the window, computed in Python.
     stored = database(app).login_failures.find()
     assert [c["until"] for c in stored] == [at + timedelta(seconds=900)] * 2
+
+
+@pytest.mark.realdb
+def test_parallel_correct_sign_ins_wait_for_each_other_instead_of_429(backend, make_app):
+    app = make_app(LOGIN_MAX_FAILURES=2)
+    add_user(app)
+    clients = [app.test_client() for _ in range(6)]
+    tokens = [csrf_token(c) for c in clients]
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def sign_in(client, token):
+        start.wait()
+        form = {"username": "alice", "password": PASSWORD, "csrf_token": token}
+        statuses.append(client.post("/auth/login", data=form).status_code)
+
+    threads = [
+        threading.Thread(target=sign_in, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Places held by attempts in flight are not failures: nobody is told to wait 15 minutes.
+    assert statuses == [302] * 6
