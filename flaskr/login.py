@@ -126,7 +126,8 @@ def attempt_sign_in(username: str, password: str, remember: bool) -> SignedInUse
         # Reserved before the password check, so parallel guesses cannot pass the limit.
         throttle.reserve(key, ip, now=at, limits=limits)
     except throttle.Throttled as e:
-        record_event(audit.SIGN_IN_THROTTLED, _user_id_for(username))
+        # Every refusal is logged; the account's activity keeps the first of each lockout.
+        record_event(audit.SIGN_IN_THROTTLED, _user_id_for(username), store=e.first)
         raise TooManyAttempts(e.retry_after) from None
     user = users.authenticate(username, password, current_app.config["BCRYPT_ROUNDS"])
     if user is None:
@@ -149,7 +150,7 @@ def confirm_password(current: SignedInUser, password: str) -> bool:
     try:
         throttle.reserve(key, ip, now=at, limits=limits)
     except throttle.Throttled as e:
-        record_event(audit.SIGN_IN_THROTTLED, current.id)
+        record_event(audit.SIGN_IN_THROTTLED, current.id, store=e.first)
         raise TooManyAttempts(e.retry_after) from None
     if users.authenticate(current.username, password, current_app.config["BCRYPT_ROUNDS"]):
         throttle.record_success(key, ip)

@@ -30,9 +30,11 @@ POLL_SECONDS = 0.05
 class Throttled(Exception):
     """Too many recent failures for this username or address."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, first: bool = False) -> None:
         super().__init__(f"retry after {retry_after} s")
         self.retry_after = retry_after
+        # The first refusal of this lockout: the one worth an audit event.
+        self.first = first
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def _take(key: str, limit: int, now: datetime, window: timedelta) -> int | None:
     # An expired window starts again from zero; only one concurrent caller can match this.
     coll.update_one(
         {"_id": key, "until": {"$lte": now}},
-        {"$set": {"count": 0, "failed": 0, "until": now + window}},
+        {"$set": {"count": 0, "failed": 0, "reported": False, "until": now + window}},
     )
     for _ in range(2):
         try:
@@ -114,17 +116,28 @@ def _take_patiently(key: str, limit: int, now: datetime, limits: Limits) -> int 
         time.sleep(POLL_SECONDS)
 
 
+def _first_refusal(key: str, limit: int) -> bool:
+    """True once per lockout of counter `key` (atomically), so a hammered account's
+    activity list shows the lockout once, not every refused attempt."""
+    result = _coll().update_one(
+        {"_id": key, "failed": {"$gte": limit}, "reported": {"$ne": True}},
+        {"$set": {"reported": True}},
+    )
+    return result.modified_count == 1
+
+
 def reserve(username_key: str, ip: str | None, *, now: datetime, limits: Limits) -> None:
     """Reserve one sign-in attempt for this username and address, or raise Throttled."""
     user_key = user_counter(username_key)
     wait = _take_patiently(user_key, limits.per_user, now, limits)
     if wait is not None:
-        raise Throttled(wait)
-    wait = _take_patiently(ip_counter(ip), limits.per_ip, now, limits)
+        raise Throttled(wait, _first_refusal(user_key, limits.per_user))
+    ip_key = ip_counter(ip)
+    wait = _take_patiently(ip_key, limits.per_ip, now, limits)
     if wait is not None:
         # The attempt never reached the password check: it is not the username's failure.
         _give_back(user_key)
-        raise Throttled(wait)
+        raise Throttled(wait, _first_refusal(ip_key, limits.per_ip))
 
 
 def record_failure(username_key: str, ip: str | None, *, now: datetime, limits: Limits) -> None:

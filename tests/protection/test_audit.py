@@ -123,3 +123,15 @@ def test_the_retention_is_configurable(make_app):
     post_login(app.test_client(), "alice", WRONG)
     stored = database(app).auth_events.find_one({"user_id": user["_id"]})
     assert stored["expires_at"] - stored["at"] == timedelta(days=7)
+
+
+@pytest.mark.db
+def test_a_hammered_account_records_its_lockout_once(app, alice, caplog):
+    caplog.set_level(logging.INFO, logger="flaskr.audit")
+    for _ in range(20):
+        post_login(app.test_client(), "alice", WRONG)
+    # Five failures, then one stored refusal: the activity list is not flooded...
+    assert events(app, alice) == ["sign_in_failed"] * 5 + ["sign_in_throttled"]
+    # ...while the log still shows every refused attempt.
+    refused = [r for r in caplog.records if getattr(r, "event", "") == "sign_in_throttled"]
+    assert len(refused) == 15

@@ -136,3 +136,14 @@ def test_places_held_in_flight_ask_for_a_moment_not_a_lockout(app):
         with pytest.raises(throttle.Throttled) as locked:
             throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
         assert locked.value.retry_after == 900
+
+
+def test_limits_come_from_flaskr_environment_variables(make_app, monkeypatch):
+    monkeypatch.setenv("FLASKR_LOGIN_MAX_FAILURES", "2")
+    monkeypatch.setenv("FLASKR_LOGIN_LOCKOUT_SECONDS", "120")
+    app = make_app()
+    client = app.test_client()
+    add_user(app)
+    assert fail(client, "alice", 2) == [401, 401]
+    assert assert_locked(post_login(client, "alice", PASSWORD), 120) > 110
+    assert "2 minutes" in post_login(client, "alice", PASSWORD).get_data(as_text=True)
