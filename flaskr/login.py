@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -114,12 +115,8 @@ def sign_in(user: dict[str, Any], remember: bool) -> SignedInUser:
     return signed_in
 
 
-def attempt_sign_in(username: str, password: str, remember: bool) -> SignedInUser | None:
-    """Check the credentials and sign this browser in; None if they are incorrect.
-
-    The one sign-in path: the HTML form and the JSON API both call it. Raises
-    TooManyAttempts when throttling refuses the attempt.
-    """
+def _checked(username: str, password: str, who: Callable[[], Any]) -> dict[str, Any] | None:
+    """The user if the password is right, throttled and audited; `who()` labels the events."""
     key, ip, at = users.username_key(username), client_ip(), users.now()
     limits = throttle.Limits.from_config(current_app.config)
     try:
@@ -127,14 +124,26 @@ def attempt_sign_in(username: str, password: str, remember: bool) -> SignedInUse
         throttle.reserve(key, ip, now=at, limits=limits)
     except throttle.Throttled as e:
         # Every refusal is logged; the account's activity keeps the first of each lockout.
-        record_event(audit.SIGN_IN_THROTTLED, _user_id_for(username), store=e.first)
+        record_event(audit.SIGN_IN_THROTTLED, who(), store=e.first)
         raise TooManyAttempts(e.retry_after) from None
     user = users.authenticate(username, password, current_app.config["BCRYPT_ROUNDS"])
     if user is None:
         throttle.record_failure(key, ip, now=at, limits=limits)
-        record_event(audit.SIGN_IN_FAILED, _user_id_for(username))
+        record_event(audit.SIGN_IN_FAILED, who())
         return None
     throttle.record_success(key, ip)
+    return user
+
+
+def attempt_sign_in(username: str, password: str, remember: bool) -> SignedInUser | None:
+    """Check the credentials and sign this browser in; None if they are incorrect.
+
+    The one sign-in path: the HTML form and the JSON API both call it. Raises
+    TooManyAttempts when throttling refuses the attempt.
+    """
+    user = _checked(username, password, lambda: _user_id_for(username))
+    if user is None:
+        return None
     signed_in = sign_in(user, remember=remember)
     record_event(audit.SIGN_IN, user["_id"])
     return signed_in
@@ -145,19 +154,8 @@ def confirm_password(current: SignedInUser, password: str) -> bool:
 
     Raises TooManyAttempts, so a stolen session cannot be used to guess the password.
     """
-    key, ip, at = users.username_key(current.username), client_ip(), users.now()
-    limits = throttle.Limits.from_config(current_app.config)
-    try:
-        throttle.reserve(key, ip, now=at, limits=limits)
-    except throttle.Throttled as e:
-        record_event(audit.SIGN_IN_THROTTLED, current.id, store=e.first)
-        raise TooManyAttempts(e.retry_after) from None
-    if users.authenticate(current.username, password, current_app.config["BCRYPT_ROUNDS"]):
-        throttle.record_success(key, ip)
-        return True
-    throttle.record_failure(key, ip, now=at, limits=limits)
-    record_event(audit.SIGN_IN_FAILED, current.id)
-    return False
+    user_id = current.id
+    return _checked(current.username, password, lambda: user_id) is not None
 
 
 def sign_out(current: SignedInUser) -> None:
