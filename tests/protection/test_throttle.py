@@ -147,3 +147,18 @@ def test_limits_come_from_flaskr_environment_variables(make_app, monkeypatch):
     assert fail(client, "alice", 2) == [401, 401]
     assert assert_locked(post_login(client, "alice", PASSWORD), 120) > 110
     assert "2 minutes" in post_login(client, "alice", PASSWORD).get_data(as_text=True)
+
+
+@pytest.mark.db
+def test_failures_from_an_ended_window_do_not_carry_over(make_app, monkeypatch):
+    app = make_app(LOGIN_MAX_FAILURES=2, LOGIN_LOCKOUT_SECONDS=60)
+    client = app.test_client()
+    add_user(app)
+    start = users.now()
+    monkeypatch.setattr(users, "now", lambda: start)
+    assert fail(client, "alice", 1) == [401]
+    # The window is over, but its counter is still stored (the TTL sweep has not run).
+    monkeypatch.setattr(users, "now", lambda: start + timedelta(seconds=61))
+    assert database(app).login_failures.count_documents({}) == 2
+    assert fail(client, "alice", 1) == [401]
+    assert post_login(client, "alice", PASSWORD).status_code == 302
