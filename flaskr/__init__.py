@@ -8,6 +8,7 @@ from flask import Flask
 
 from . import db, errors, formdata, headers, login, ratelimit
 from .account import bp as account_bp
+from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
@@ -36,4 +37,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(api_bp)
     return app

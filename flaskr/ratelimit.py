@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from limits.storage import MongoDBStorage
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,6 +19,24 @@ from .extensions import limiter
 
 COUNTERS = "rate_limits"
 WINDOWS = "rate_limit_windows"
+
+
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+@limiter.shared_limit(
+    _register_limit,
+    scope="register",
+    error_message="Too many registrations from your address. Please try again later.",
+)
+def count_registration() -> None:
+    """Count one registration against the client's address; past the limit, 429.
+
+    Called by every way to register (the form, the API) once the input is valid, just
+    before the account is created: one budget per address, and malformed requests,
+    refused anyway, never reach the database.
+    """
 
 
 class AppMongoStorage(MongoDBStorage):

@@ -8,8 +8,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from .. import users
-from ..extensions import limiter
 from ..login import TooManyAttempts, attempt_sign_in, sign_out
+from ..ratelimit import count_registration
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -27,20 +27,12 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _register_limit() -> str:
-    return current_app.config["REGISTER_RATE_LIMIT"]
-
-
 @bp.route("/register", methods=("GET", "POST"))
-@limiter.limit(
-    _register_limit,
-    methods=["POST"],
-    error_message="Too many registrations from your address. Please try again later.",
-)
 def register():
     form = RegisterForm()
     status = 200
     if form.validate_on_submit():
+        count_registration()
         try:
             users.create_user(
                 form.username.data, form.password.data, current_app.config["BCRYPT_ROUNDS"]

@@ -103,3 +103,38 @@ def test_disabling_the_limiter_in_one_app_does_not_disable_it_in_the_next(make_a
     make_app(RATELIMIT_ENABLED=False)
     client = make_app(REGISTER_RATE_LIMIT="1 per hour").test_client()
     assert [register(client, name).status_code for name in ("user0", "user1")] == [302, 429]
+
+
+def api_register(client, username: str):
+    token = client.get("/api/v1/csrf").get_json()["csrf_token"]
+    body = {"username": username, "password": PASSWORD}
+    return client.post("/api/v1/register", json=body, headers={"X-CSRFToken": token})
+
+
+@pytest.mark.db
+def test_the_form_and_the_api_share_one_registration_budget(make_app):
+    client = make_app(REGISTER_RATE_LIMIT="2 per hour").test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.7"  # the address register() posts from
+    assert register(client, "user0").status_code == 302
+    assert api_register(client, "user1").status_code == 201
+    refused = api_register(client, "user2")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert refused.get_json()["error"]["code"] == "too_many_requests"
+    assert register(client, "user3").status_code == 429
+
+
+@pytest.mark.db
+def test_taken_usernames_count_and_invalid_forms_do_not(make_app):
+    client = make_app(REGISTER_RATE_LIMIT="2 per hour").test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    form = {
+        "username": "x",
+        "password": "short",
+        "csrf_token": csrf_token(client, "/auth/register"),
+    }
+    for _ in range(3):
+        assert client.post("/auth/register", data=form).status_code == 400  # refused anyway: free
+    assert register(client, "alice").status_code == 302
+    assert register(client, "ALICE").status_code == 409  # probing a name costs one
+    assert register(client, "bob").status_code == 429
