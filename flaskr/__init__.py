@@ -6,7 +6,8 @@ import os
 
 from flask import Flask
 
-from . import db, errors, formdata, login
+from . import db, errors, formdata, headers, login, ratelimit
+from .account import bp as account_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import load_config
@@ -30,8 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login.init_app(app)
     errors.init_app(app)
+    ratelimit.init_app(app)
+    headers.init_app(app)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     return app
