@@ -47,7 +47,7 @@ API = "/api/v1/me"
 FULL = {"rounds": config.DEFAULTS["BCRYPT_ROUNDS"], "users": 200, "steady_s": 300}
 FULL |= {"outage_run_s": 80, "down_at_s": 25, "down_s": 20, "recover_s": 5, "sample_s": 5}
 SMOKE = {"rounds": 4, "users": 20, "steady_s": 4}
-SMOKE |= {"outage_run_s": 11, "down_at_s": 2.5, "down_s": 4, "recover_s": 2, "sample_s": 0.5}
+SMOKE |= {"outage_run_s": 14, "down_at_s": 2.5, "down_s": 4, "recover_s": 4, "sample_s": 0.5}
 # The app's MONGO_TIMEOUT_MS for the run: how long a request waits before answering 503.
 FULL["timeout_ms"], SMOKE["timeout_ms"] = 3000, 1000
 
