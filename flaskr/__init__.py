@@ -6,10 +6,11 @@ import os
 
 from flask import Flask
 
-from . import db, errors, login
+from . import cli, db, errors, login, logs
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
+from .health import bp as health_bp
 from .pages import bp as pages_bp
 
 
@@ -23,12 +24,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_config(app, test_config)
+    logs.init_app(app)
 
     db.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
     errors.init_app(app)
+    cli.init_app(app)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
     return app

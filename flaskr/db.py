@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from typing import Any
 
 import click
 import pymongo
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from pymongo import monitoring
 from pymongo.database import Database
 from pymongo.errors import ConnectionFailure
@@ -79,7 +81,13 @@ class Mongo:
             with self._lock:
                 if self._client is None or self._pid != os.getpid():
                     client = make_client(self.uri, self.timeout_ms, [self.outage])
-                    ensure_indexes(client.get_default_database())
+                    try:
+                        ensure_indexes(client.get_default_database())
+                    except BaseException:
+                        # Database away at first use: the next request makes a new client;
+                        # close this one, or each failed request would leak its threads.
+                        client.close()
+                        raise
                     self._client, self._pid = client, os.getpid()
         return self._client
 
@@ -131,15 +139,22 @@ def collection(name: str, durable: bool = False) -> Any:
 
 
 @click.command("init-db")
+@with_appcontext  # `flask` pushes one itself; `app.test_cli_runner()` needs this
 def init_db_command() -> None:
     """Create or update the database indexes."""
     try:
         names = ensure_indexes(get_db())
     except UNAVAILABLE as e:
-        raise click.ClickException(f"database unreachable: {e}") from None
+        raise click.ClickException(f"database unreachable: {describe(e)}") from None
     for name in names:
         click.echo(f"index ok: {name}")
     click.echo(f"Initialised the database at {_redacted(current_app.config['MONGO_URI'])}.")
+
+
+def describe(error: Exception) -> str:
+    """A short one-line reason for a database error, without pymongo's topology dump."""
+    text = (str(error).splitlines() or [type(error).__name__])[0]
+    return re.split(r" \(configured timeouts|, Timeout: ", text)[0]
 
 
 def _redacted(uri: str) -> str:

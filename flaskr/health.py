@@ -1,0 +1,34 @@
+"""Health checks for load balancers and process supervisors: `/healthz` and `/readyz`."""
+
+from __future__ import annotations
+
+import pymongo
+from flask import Blueprint
+from pymongo.errors import PyMongoError
+
+from .db import get_db, mongo
+
+bp = Blueprint("health", __name__)
+
+PING_SECONDS = 1.0
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process can serve requests (no database call)."""
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """The database answers a ping within PING_SECONDS; 503 otherwise."""
+    try:
+        # One deadline for everything: server selection, connecting, the ping itself.
+        with pymongo.timeout(PING_SECONDS):
+            get_db().command("ping")
+    except PyMongoError as e:
+        # Logged once per outage by the listener, not once per probe.
+        mongo().outage.failed_request(e)
+        reason = f"the database did not answer a ping within {PING_SECONDS:g} s"
+        return {"status": "unavailable", "reason": reason}, 503
+    return {"status": "ok"}
