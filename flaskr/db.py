@@ -49,7 +49,7 @@ class _Outage(monitoring.ServerHeartbeatListener):
             if self.down:
                 return
             self.down = True
-        log.error("database unreachable: %s", error)
+        log.error("database unreachable: %s", describe(error))
 
     def started(self, event: monitoring.ServerHeartbeatStartedEvent) -> None:
         pass

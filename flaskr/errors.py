@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_login import AnonymousUserMixin, current_user
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -58,7 +58,14 @@ def _page_user():
     try:
         return current_user._get_current_object()
     except PyMongoError:
+        _anonymous_from_now_on()
         return AnonymousUserMixin()
+
+
+def _anonymous_from_now_on() -> None:
+    # Flask-Login caches the request's user in g._login_user; its template context processor
+    # would otherwise query the database again while the error page renders, and fail.
+    g._login_user = AnonymousUserMixin()
 
 
 def render_error(e: HTTPException) -> Response:
@@ -85,6 +92,8 @@ def render_error(e: HTTPException) -> Response:
 
 def database_unavailable(e: Exception) -> Response:
     mongo().outage.failed_request(e)
+    if "_login_user" not in g:
+        _anonymous_from_now_on()  # not a second wait for the database to load the user
     return render_error(ServiceUnavailable(UNAVAILABLE_MESSAGE))
 
 

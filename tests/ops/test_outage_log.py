@@ -1,0 +1,66 @@
+"""The outage listener logs once when the database goes away and once when it is back."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from pymongo.errors import ServerSelectionTimeoutError
+
+from flaskr.db import _Outage
+from tests.conftest import AuthActions
+
+from .live import Database
+
+
+def messages(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "flaskr.db"]
+
+
+def test_listener_logs_once_per_outage_and_once_on_recovery(caplog):
+    outage = _Outage()
+    error = ServerSelectionTimeoutError(
+        "127.0.0.1:1: [Errno 111] Connection refused (configured timeouts: x), Timeout: 2.0s, "
+        "Topology Description: <...>"
+    )
+    with caplog.at_level(logging.INFO, logger="flaskr.db"):
+        outage.succeeded(None)  # healthy heartbeats say nothing
+        for _ in range(5):
+            outage.failed_request(error)
+        outage.started(None)
+        outage.failed(None)
+        outage.succeeded(None)
+        outage.succeeded(None)
+        outage.failed_request(error)  # a second outage is logged again
+    assert messages(caplog) == [
+        "database unreachable: 127.0.0.1:1: [Errno 111] Connection refused",
+        "database reachable again",
+        "database unreachable: 127.0.0.1:1: [Errno 111] Connection refused",
+    ]
+
+
+@pytest.mark.realdb
+def test_an_app_logs_an_outage_once_and_recovers(make_app, tmp_path, caplog):
+    server = Database(tmp_path / "db")
+    server.start()
+    try:
+        app = make_app(MONGO_URI=server.uri(), MONGO_TIMEOUT_MS=1000)
+        client = app.test_client()
+        auth = AuthActions(client)
+        assert auth.register().status_code == 302
+        assert auth.login().status_code == 302
+        server.stop()
+        with caplog.at_level(logging.INFO, logger="flaskr"):
+            for _ in range(3):
+                page = client.get("/user")
+                assert page.status_code == 503
+                assert "temporarily unavailable" in page.get_data(as_text=True)
+                assert client.get("/readyz").status_code == 503
+            server.start()
+            assert client.get("/readyz").status_code == 200
+            assert client.get("/user").status_code == 200  # still signed in
+        logged = messages(caplog)
+        assert logged[0].startswith("database unreachable: ")
+        assert logged[1:] == ["database reachable again"]
+    finally:
+        server.stop()
