@@ -137,10 +137,7 @@ def _started() -> None:
 def _log_request(response: Any) -> Any:
     elapsed = time.perf_counter() - g.get("flaskr_started", time.perf_counter())
     request_log.info(
-        "%s %s %s",
-        request.method,
-        _path(),
-        response.status_code,
+        "request",
         extra={
             "method": request.method,
             "path": _path(),
