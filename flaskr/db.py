@@ -73,6 +73,7 @@ class Mongo:
         self.outage = _Outage()
         self._client: Any = None
         self._pid: int | None = None
+        self._indexed = False
         self._lock = threading.Lock()
 
     @property
@@ -80,15 +81,14 @@ class Mongo:
         if self._client is None or self._pid != os.getpid():
             with self._lock:
                 if self._client is None or self._pid != os.getpid():
-                    client = make_client(self.uri, self.timeout_ms, [self.outage])
-                    try:
-                        ensure_indexes(client.get_default_database())
-                    except BaseException:
-                        # Database away at first use: the next request makes a new client;
-                        # close this one, or each failed request would leak its threads.
-                        client.close()
-                        raise
-                    self._client, self._pid = client, os.getpid()
+                    listeners = [self.outage]
+                    self._client = make_client(self.uri, self.timeout_ms, listeners)
+                    self._pid, self._indexed = os.getpid(), False
+        if not self._indexed:
+            # Until this succeeds once (the database may be down at first use), every
+            # request tries again: a forgotten `init-db` never leaves the unique index missing.
+            ensure_indexes(self._client.get_default_database())
+            self._indexed = True
         return self._client
 
     def close(self) -> None:
