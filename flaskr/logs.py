@@ -60,7 +60,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        # The message may quote a URL path: control characters in it are escaped.
+        # A message may carry user input (a username): control characters are escaped.
         copy = logging.makeLogRecord(vars(record))
         copy.message = _printable(record.message)
         return super().formatMessage(copy)
@@ -87,9 +87,6 @@ def _text(value: Any) -> str:
 
 class _Stderr(logging.StreamHandler):
     """Writes to whatever `sys.stderr` is at the time (a test runner swaps it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
 
     @property
     def stream(self) -> Any:
