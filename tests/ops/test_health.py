@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+from pymongo.errors import OperationFailure
 
+from flaskr import health
 from flaskr.embedded import free_port
 
 
@@ -50,3 +52,15 @@ def test_readyz_failures_are_logged_once_per_outage(unreachable, caplog):
 def test_health_checks_need_no_sign_in_and_set_no_cookie(client):
     for path in ("/healthz", "/readyz"):
         assert "Set-Cookie" not in client.get(path).headers
+
+
+def test_readyz_when_the_database_refuses(app, client, monkeypatch, caplog):
+    class Refusing:
+        def command(self, name):
+            raise OperationFailure("command ping requires authentication", code=13)
+
+    monkeypatch.setattr(health, "get_db", Refusing)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["reason"] == "the database refused the check"
+    assert "readiness check failed: command ping requires authentication" in caplog.text
