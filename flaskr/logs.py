@@ -37,12 +37,16 @@ def fields(record: logging.LogRecord) -> dict[str, Any]:
     return out
 
 
+def _utc(record: logging.LogRecord) -> str:
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and the record's fields."""
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": _utc(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -56,29 +60,29 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     """`time level logger: message key=value ...`, values quoted when they need it."""
 
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        # A message may carry user input (a username): control characters are escaped.
-        copy = logging.makeLogRecord(vars(record))
-        copy.message = _printable(record.message)
-        return super().formatMessage(copy)
-
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        # A message may carry user input (a username): control characters are escaped.
+        line = f"{_utc(record)} {record.levelname} {record.name}: "
+        line += _printable(record.getMessage())
         extra = " ".join(f"{k}={_text(v)}" for k, v in fields(record).items())
-        head, sep, rest = line.partition("\n")  # a traceback stays below the first line
-        return f"{head} {extra}{sep}{rest}" if extra else line
+        if extra:
+            line += " " + extra
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
 
 
 def _printable(text: str) -> str:
+    if text.isprintable():
+        return text
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _text(value: Any) -> str:
     # Quoting escapes spaces, quotes and control characters (a %0A in a path cannot forge
     # a log line).
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     if text and text.isprintable() and not any(c in text for c in " \"'="):
         return text
