@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import cli, db, errors, login, logs
+from . import cli, db, errors, formdata, login, logs
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.init_app(app)
 
     db.init_app(app)
+    formdata.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
     errors.init_app(app)

@@ -48,6 +48,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     app.config.from_prefixed_env("FLASKR")
+    # from_prefixed_env parses values as JSON: a key of digits would become a number.
+    if os.environ.get("FLASKR_SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["FLASKR_SECRET_KEY"]
     if test_config is not None:
         app.config.from_mapping(test_config)
     if app.config["PRODUCTION"]:

@@ -139,7 +139,7 @@ def collection(name: str, durable: bool = False) -> Any:
 
 
 @click.command("init-db")
-@with_appcontext  # `flask` pushes one itself; `app.test_cli_runner()` needs this
+@with_appcontext  # `flask` pushes a context itself; app.cli and its test runner do not
 def init_db_command() -> None:
     """Create or update the database indexes."""
     try:

@@ -58,14 +58,14 @@ def _page_user():
     try:
         return current_user._get_current_object()
     except PyMongoError:
-        _anonymous_from_now_on()
-        return AnonymousUserMixin()
+        return _signed_out_for_this_request()
 
 
-def _anonymous_from_now_on() -> None:
-    # Flask-Login caches the request's user in g._login_user; its template context processor
-    # would otherwise query the database again while the error page renders, and fail.
+def _signed_out_for_this_request():
+    # Flask-Login keeps the request's user in g._login_user; filling it stops the template
+    # context processor from loading the user again (another failure, another timeout).
     g._login_user = AnonymousUserMixin()
+    return g._login_user
 
 
 def render_error(e: HTTPException) -> Response:
@@ -93,7 +93,8 @@ def render_error(e: HTTPException) -> Response:
 def database_unavailable(e: Exception) -> Response:
     mongo().outage.failed_request(e)
     if "_login_user" not in g:
-        _anonymous_from_now_on()  # not a second wait for the database to load the user
+        # Loading the user is what failed: do not wait for the database a second time.
+        _signed_out_for_this_request()
     return render_error(ServiceUnavailable(UNAVAILABLE_MESSAGE))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, request, session
-from flask_login import UserMixin, login_user, logout_user
+from flask_login import UserMixin, current_user, login_user, logout_user
 
 from . import sessions, users
 from .extensions import login_manager
@@ -59,6 +59,10 @@ def load_user(token: str) -> SignedInUser | None:
 
 def sign_in(user: dict[str, Any], remember: bool) -> SignedInUser:
     """Start a server-side session for `user` and sign this browser in with it."""
+    # Signing in over another sign-in ends that session (and its remember-me cookie), so
+    # no copy of the old cookie stays valid.
+    if current_user.is_authenticated:
+        sessions.end_session(current_user.session_id)
     # A fresh Flask session: nothing planted before sign-in survives it (no fixation).
     session.clear()
     at = users.now()

@@ -7,13 +7,18 @@ SecantusDB started for the session, or the `mongodb://` server named by MONGO_UR
 
 from __future__ import annotations
 
+import html
 import os
 import re
+import subprocess
+import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
 import pytest
+from pymongo import monitoring
 
 from flaskr import create_app, embedded
 
@@ -163,6 +168,28 @@ def _q(**params) -> str:
     return urlencode(params)
 
 
+def page_text(response) -> str:
+    """The response body as a reader sees it (HTML entities decoded)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def session_token(app, client) -> str | None:
+    """The sign-in token inside `client`'s Flask session cookie, or None."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return None
+    data = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    return data.get("_user_id")
+
+
+def copy_cookies(source, target, names=("session", "remember_token")) -> None:
+    """Give `target` (a test client) the named cookies of `source`, like a stolen copy."""
+    for name in names:
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value)
+
+
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
@@ -175,3 +202,96 @@ def db(app):
         from flaskr.db import get_db
 
         return get_db()
+
+
+class DedicatedServer:
+    """A SecantusDB of one test's own, which the test may stop, kill and restart."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = embedded.free_port()
+        self.storage = folder / "data"
+        self.log = folder / "server.log"
+        self.uri = f"mongodb://127.0.0.1:{self.port}/flaskr_test"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, sync_on_commit: bool = True) -> DedicatedServer:
+        """Start it; without `sync_on_commit` only a journaled write concern makes writes safe."""
+        if sync_on_commit:
+            self.proc = embedded.start(self.port, self.storage, self.log)
+            return self
+        self.storage.mkdir(parents=True, exist_ok=True)
+        command = [embedded.server_command(), "--host", embedded.HOST, "--port", str(self.port)]
+        command += ["--storage-path", str(self.storage), "--log-level", "WARNING"]
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 30
+        while not embedded.port_open(self.port):
+            assert self.proc.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, "SecantusDB did not answer within 30 s"
+            time.sleep(0.1)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            embedded.stop(self.proc)
+            self.proc = None
+
+    def kill(self) -> None:
+        """`kill -9`: no chance to flush anything."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(15)
+            self.proc = None
+
+
+@pytest.fixture
+def dedicated_server(tmp_path):
+    """A SecantusDB on a free port with data in tmp, not started yet; stopped at the end."""
+    server = DedicatedServer(tmp_path / "secantus")
+    yield server
+    server.kill()  # its data is thrown away: no need to wait for a clean stop
+
+
+class CommandLog(monitoring.CommandListener):
+    """Every command the app's client sends: (name, collection, write concern)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, object, dict]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        command = event.command
+        self.seen.append(
+            (event.command_name, command.get(event.command_name), command.get("writeConcern", {}))
+        )
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
+
+    def names(self) -> list[str]:
+        """The command names, without the driver's own housekeeping."""
+        skip = {"hello", "ismaster", "isMaster", "endSessions", "ping", "createIndexes"}
+        return [name for name, _, _ in self.seen if name not in skip]
+
+
+@pytest.fixture
+def command_log(monkeypatch):
+    """Listen to the commands of every client the app makes (real servers only)."""
+    from flaskr import db as flaskr_db
+
+    log = CommandLog()
+    make_client = flaskr_db.make_client
+
+    def listening(uri, timeout_ms=3000, listeners=None):
+        return make_client(uri, timeout_ms, [*(listeners or []), log])
+
+    monkeypatch.setattr(flaskr_db, "make_client", listening)
+    return log

@@ -4,9 +4,37 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from .. import users
+
+
+class _OneText:
+    """A field that must arrive once, as text: not repeated, not a file, not a JSON object."""
+
+    problem: str | None = None
+
+    def process_formdata(self, valuelist):
+        # Flask-WTF also reads JSON bodies and file uploads: only plain strings go further.
+        self.problem = None
+        if len(valuelist) > 1:
+            self.problem = "Send each field once."
+        elif valuelist and not isinstance(valuelist[0], str):
+            self.problem = "This field must be text."
+        else:
+            super().process_formdata(valuelist)
+
+    def pre_validate(self, form):
+        if self.problem:
+            raise StopValidation(self.problem)
+
+
+class TextField(_OneText, StringField):
+    pass
+
+
+class SecretField(_OneText, PasswordField):
+    pass
 
 
 def _username_rules(form, field):
@@ -22,12 +50,12 @@ def _password_rules(form, field):
 
 
 class RegisterForm(FlaskForm):
-    username = StringField(
+    username = TextField(
         "Username",
         validators=[DataRequired("Choose a username."), _username_rules],
         render_kw={"autocomplete": "username", "maxlength": users.USERNAME_MAX},
     )
-    password = PasswordField(
+    password = SecretField(
         "Password",
         validators=[DataRequired("Choose a password."), _password_rules],
         render_kw={"autocomplete": "new-password", "maxlength": users.PASSWORD_MAX},
@@ -35,7 +63,7 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    username = StringField(
+    username = TextField(
         "Username",
         validators=[
             DataRequired("Enter your username."),
@@ -43,7 +71,7 @@ class LoginForm(FlaskForm):
         ],
         render_kw={"autocomplete": "username", "maxlength": users.USERNAME_MAX},
     )
-    password = PasswordField(
+    password = SecretField(
         "Password",
         validators=[
             DataRequired("Enter your password."),

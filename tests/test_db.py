@@ -1,0 +1,177 @@
+"""The database layer: init-db, the indexes, one lazy client per process, URI schemes."""
+
+from __future__ import annotations
+
+import mongomock
+import pymongo
+import pytest
+from pymongo.errors import DuplicateKeyError
+
+from flaskr import db as flaskr_db
+from flaskr.db import ensure_indexes, get_db, make_client
+
+EXPECTED_LINES = [
+    "index ok: users.username_key_unique",
+    "index ok: sessions.user_id",
+    "index ok: sessions.expires_at_ttl",
+]
+
+
+@pytest.mark.db
+def test_init_db_output(runner, app):
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:3] == EXPECTED_LINES
+    assert lines[3].startswith("Initialised the database at mongo")
+    assert app.config["MONGO_URI"] in lines[3]
+
+
+@pytest.mark.db
+def test_init_db_is_idempotent(runner, db):
+    db.users.insert_one({"username": "keep", "username_key": "keep"})
+    first = runner.invoke(args=["init-db"])
+    second = runner.invoke(args=["init-db"])
+    assert first.exit_code == second.exit_code == 0
+    assert first.output == second.output
+    # Running it again keeps the data.
+    assert db.users.count_documents({}) == 1
+
+
+@pytest.mark.db
+def test_indexes_really_exist(runner, db):
+    runner.invoke(args=["init-db"])
+    users = db.users.index_information()
+    assert users["username_key_unique"]["key"] == [("username_key", 1)]
+    assert users["username_key_unique"]["unique"] is True
+    sessions = db.sessions.index_information()
+    assert sessions["user_id"]["key"] == [("user_id", 1)]
+    assert sessions["expires_at_ttl"]["key"] == [("expires_at", 1)]
+    assert sessions["expires_at_ttl"]["expireAfterSeconds"] == 0
+
+
+@pytest.mark.db
+def test_unique_index_refuses_a_second_key(db):
+    """The index is made when the client is first used, even without init-db."""
+    db.users.insert_one({"username": "Alice", "username_key": "alice"})
+    with pytest.raises(DuplicateKeyError):
+        db.users.insert_one({"username": "ALICE", "username_key": "alice"})
+    assert db.users.count_documents({}) == 1
+
+
+def test_init_db_hides_the_password_in_the_uri(make_app):
+    app = make_app(MONGO_URI="mongomock://flaskr:hunter2-secret@localhost/withpw")
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "hunter2-secret" not in result.output
+    assert "Initialised the database at mongomock://***@localhost/withpw." in result.output
+
+
+def test_init_db_database_unreachable(make_app):
+    from flaskr.embedded import free_port
+
+    app = make_app(
+        MONGO_URI=f"mongodb://flaskr:hunter2-secret@127.0.0.1:{free_port()}/x",
+        MONGO_TIMEOUT_MS=200,
+    )
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 1
+    assert "Error: database unreachable" in result.output
+    assert "Traceback" not in result.output
+    assert "hunter2-secret" not in result.output
+
+
+def test_client_is_lazy_and_made_once(make_app, monkeypatch):
+    made = []
+
+    def counting(*args, **kw):
+        made.append(args[0])
+        return make_client(*args, **kw)
+
+    monkeypatch.setattr(flaskr_db, "make_client", counting)
+    app = make_app()
+    assert made == []
+    with app.app_context():
+        first = get_db()
+        second = get_db()
+    with app.app_context():
+        third = get_db()
+    assert made == [app.config["MONGO_URI"]]
+    assert first.client is second.client is third.client
+
+
+def test_client_recreated_after_fork(app, monkeypatch):
+    """A gunicorn worker forked after the client was made gets a client of its own."""
+    mongo = app.extensions["flaskr.mongo"]
+    parent = mongo.client
+    assert mongo.client is parent
+    import os
+
+    child_pid = os.getpid() + 100_000
+    monkeypatch.setattr(flaskr_db.os, "getpid", lambda: child_pid)
+    child = mongo.client
+    assert child is not parent
+    assert mongo.client is child
+    # The child never closes the parent's client (its sockets belong to the parent).
+    monkeypatch.undo()
+    parent.close()
+
+
+def test_mongomock_scheme_is_translated():
+    client = make_client("mongomock://localhost/some_name")
+    assert isinstance(client, mongomock.MongoClient)
+    assert client.get_default_database().name == "some_name"
+    with pytest.raises(pymongo.errors.InvalidURI):
+        mongomock.MongoClient("mongomock://localhost/some_name")
+
+
+def test_mongodb_scheme_makes_a_pymongo_client():
+    client = make_client("mongodb://127.0.0.1:9/real_name", timeout_ms=1234)
+    try:
+        assert isinstance(client, pymongo.MongoClient)
+        assert client.get_default_database().name == "real_name"
+        assert client.options.server_selection_timeout == 1.234
+        assert client.codec_options.tz_aware
+    finally:
+        client.close()
+
+
+@pytest.mark.db
+def test_ensure_indexes_returns_names(db):
+    assert ensure_indexes(db) == [line.removeprefix("index ok: ") for line in EXPECTED_LINES]
+
+
+@pytest.mark.realdb
+def test_writes_to_accounts_are_journaled(app):
+    with app.app_context():
+        users = flaskr_db.collection("users", durable=True)
+        assert users.write_concern.document == {"w": "majority", "j": True}
+        assert get_db().name == app.config["MONGO_URI"].rsplit("/", 1)[1]
+
+
+@pytest.mark.realdb
+def test_account_and_session_writes_wait_for_the_journal(command_log, app):
+    from tests.conftest import AuthActions
+
+    auth = AuthActions(app.test_client())
+    auth.register()
+    app.config["BCRYPT_ROUNDS"] = 5  # the sign-in re-hashes the password
+    auth.login()
+    auth.logout()
+    with app.app_context():
+        from flaskr import sessions, users
+
+        user = users.find_user("alice")
+        sessions.end_user_sessions(user["_id"])
+        users.delete_user(user["_id"])
+    durable = {"w": "majority", "j": True}
+    writes = [w for w in command_log.seen if w[0] in ("insert", "update", "delete")]
+    kinds = {(command, coll) for command, coll, concern in writes if concern == durable}
+    assert {
+        ("insert", "users"),  # register
+        ("insert", "sessions"),  # sign in
+        ("update", "users"),  # re-hash
+        ("delete", "sessions"),  # sign out, sign out everywhere
+        ("delete", "users"),  # delete the account
+    } <= kinds
+    assert [w for w in writes if w[0] in ("insert", "delete") and w[2] != durable] == []

@@ -1,0 +1,311 @@
+"""Server-side sessions: what is stored, and every way a session ends."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import timedelta
+
+import pytest
+
+from flaskr import sessions, users
+from tests.conftest import PASSWORD, AuthActions, copy_cookies, page_text, session_token
+
+UA = "Mozilla/5.0 (flaskr-tests) Browser/1.0"
+
+
+def signed_in(client) -> bool:
+    return client.get("/user").status_code == 200
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Move the server's idea of `now` (flaskr.users.now) forward at will."""
+
+    class Clock:
+        at = users.now()
+
+        def advance(self, **delta):
+            self.at += timedelta(**delta)
+
+    c = Clock()
+    monkeypatch.setattr(users, "now", lambda: c.at)
+    return c
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("remember", [False, True])
+def test_session_record(app, client, auth, db, remember):
+    auth.register()
+    auth.login(remember=remember, headers={"User-Agent": UA})
+    token = session_token(app, client)
+    # At least 128 random bits, urlsafe base64.
+    assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) >= 16
+    record = db.sessions.find_one()
+    assert db.sessions.count_documents({}) == 1
+    assert record["_id"] == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in str(record)
+    assert record["user_id"] == db.users.find_one()["_id"]
+    assert record["created_at"] == record["last_seen_at"]
+    assert record["ip"] == "127.0.0.1"
+    assert record["user_agent"] == UA
+    assert record["remember"] is remember
+    life = timedelta(days=30) if remember else timedelta(minutes=120)
+    assert record["expires_at"] == record["created_at"] + life
+    # The record says when the user signed in.
+    assert record["created_at"] == db.users.find_one()["last_login_at"]
+
+
+def test_long_user_agent_is_cut(auth, db):
+    auth.register()
+    auth.login(headers={"User-Agent": "x" * 5000})
+    assert db.sessions.find_one()["user_agent"] == "x" * 256
+
+
+def test_token_is_not_the_username_or_guessable(app, client, auth):
+    auth.register()
+    auth.login()
+    first = session_token(app, client)
+    auth.logout()
+    auth.login()
+    assert session_token(app, client) != first
+
+
+@pytest.mark.db
+def test_copied_cookie_is_dead_after_sign_out(app, client, auth, db):
+    auth.register()
+    auth.login()
+    thief = app.test_client()
+    copy_cookies(client, thief)
+    assert signed_in(thief)
+    auth.logout()
+    assert db.sessions.count_documents({}) == 0
+    assert not signed_in(client)
+    assert not signed_in(thief)
+
+
+@pytest.mark.db
+def test_copied_remember_cookie_is_dead_after_sign_out(app, client, auth):
+    auth.register()
+    auth.login(remember=True)
+    thief = app.test_client()
+    copy_cookies(client, thief, names=("remember_token",))
+    assert signed_in(thief)  # remember-me alone signs in
+    auth.logout()
+    fresh = app.test_client()
+    copy_cookies(thief, fresh, names=("remember_token",))
+    assert not signed_in(fresh)
+    assert not signed_in(thief)
+
+
+@pytest.mark.db
+def test_deleting_session_records_signs_out_everywhere(app, client, auth, db):
+    auth.register()
+    auth.login()
+    laptop = AuthActions(app.test_client())
+    laptop.login(remember=True)
+    phone = app.test_client()
+    copy_cookies(laptop.client, phone, names=("remember_token",))
+    assert signed_in(client) and signed_in(laptop.client) and signed_in(phone)
+    assert db.sessions.count_documents({}) == 2
+    with app.app_context():
+        ended = sessions.end_user_sessions(db.users.find_one()["_id"])
+    assert ended == 2
+    assert not signed_in(client)
+    assert not signed_in(laptop.client)
+    assert not signed_in(phone)
+    # A fresh browser holding only the remember-me cookie is refused too.
+    fresh = app.test_client()
+    copy_cookies(laptop.client, fresh, names=("remember_token",))
+    assert not signed_in(fresh)
+
+
+def test_end_user_sessions_can_keep_one(app, client, auth, db):
+    auth.register()
+    auth.login()
+    other = AuthActions(app.test_client())
+    other.login()
+    keep = hashlib.sha256(session_token(app, client).encode()).hexdigest()
+    with app.app_context():
+        assert sessions.end_user_sessions(db.users.find_one()["_id"], keep=keep) == 1
+    assert signed_in(client)
+    assert not signed_in(other.client)
+
+
+def test_list_sessions_newest_use_first(app, client, auth, db, clock):
+    auth.register()
+    auth.login()
+    clock.advance(minutes=5)
+    other = AuthActions(app.test_client())
+    other.login()
+    clock.advance(minutes=5)
+    signed_in(client)  # touches the first session
+    with app.app_context():
+        listed = sessions.list_sessions(db.users.find_one()["_id"], now=clock.at)
+    assert [s["_id"] for s in listed] == [
+        hashlib.sha256(session_token(app, c).encode()).hexdigest() for c in (client, other.client)
+    ]
+
+
+def test_deleted_user_is_signed_out(app, client, auth, db):
+    auth.register()
+    auth.login()
+    with app.app_context():
+        users.delete_user(db.users.find_one()["_id"])
+    assert not signed_in(client)
+    assert db.sessions.count_documents({}) == 0
+
+
+def test_flask_session_cleared_on_sign_in(client, auth):
+    """Session fixation: nothing planted in the session before sign-in survives it."""
+    auth.register()
+    with client.session_transaction() as s:
+        s["planted"] = "by-an-attacker"
+        s["_user_id"] = "chosen-by-an-attacker"
+    auth.login()
+    with client.session_transaction() as s:
+        assert "planted" not in s
+        assert s["_user_id"] != "chosen-by-an-attacker"
+    assert signed_in(client)
+
+
+@pytest.mark.db
+def test_idle_timeout(client, auth, db, clock):
+    auth.register()
+    auth.login()
+    clock.advance(minutes=119)
+    assert signed_in(client)  # and that use restarts the idle clock
+    clock.advance(minutes=119)
+    assert signed_in(client)
+    clock.advance(minutes=121)
+    assert not signed_in(client)
+    assert db.sessions.count_documents({}) == 0
+
+
+def test_idle_timeout_from_config(make_app, clock):
+    app = make_app(SESSION_IDLE_MINUTES=5)
+    auth = AuthActions(app.test_client())
+    auth.register()
+    auth.login()
+    clock.advance(minutes=4)
+    assert signed_in(auth.client)
+    clock.advance(minutes=6)
+    assert not signed_in(auth.client)
+
+
+def test_max_lifetime(client, auth, db, clock):
+    auth.register()
+    auth.login()
+    for _ in range(23):
+        clock.advance(hours=1)
+        assert signed_in(client)
+    clock.advance(minutes=59)
+    assert signed_in(client)
+    clock.advance(minutes=1)
+    assert not signed_in(client)
+    assert db.sessions.count_documents({}) == 0
+
+
+def test_remember_me_outlives_idle_and_max(app, client, auth, clock):
+    auth.register()
+    auth.login(remember=True)
+    clock.advance(days=3)
+    assert signed_in(client)
+    clock.advance(days=26, hours=23)
+    assert signed_in(client)
+    clock.advance(hours=1)
+    assert not signed_in(client)
+    # The remember-me cookie alone cannot bring the session back.
+    fresh = app.test_client()
+    copy_cookies(client, fresh, names=("remember_token",))
+    assert not signed_in(fresh)
+
+
+def test_last_seen_written_at_most_once_a_minute(client, auth, db, clock):
+    auth.register()
+    auth.login()
+    start = db.sessions.find_one()["last_seen_at"]
+    clock.advance(seconds=30)
+    assert signed_in(client)
+    assert db.sessions.find_one()["last_seen_at"] == start
+    clock.advance(seconds=29)
+    assert signed_in(client)
+    assert db.sessions.find_one()["last_seen_at"] == start
+    clock.advance(seconds=2)
+    assert signed_in(client)
+    record = db.sessions.find_one()
+    assert record["last_seen_at"] == clock.at
+    assert record["expires_at"] == clock.at + timedelta(minutes=120)
+
+
+@pytest.mark.db
+def test_disabled_user_is_signed_out_and_cannot_sign_in(client, auth, db):
+    auth.register()
+    auth.login()
+    assert signed_in(client)
+    db.users.update_one({"username_key": "alice"}, {"$set": {"disabled": True}})
+    assert not signed_in(client)
+    assert db.sessions.count_documents({}) == 0
+    response = auth.login()
+    assert response.status_code == 401
+    assert users.INCORRECT_LOGIN in page_text(response)
+    assert db.sessions.count_documents({}) == 0
+
+
+def test_sign_out_ends_only_this_session(app, client, auth, db):
+    auth.register()
+    auth.login()
+    other = AuthActions(app.test_client())
+    other.login()
+    auth.logout()
+    assert not signed_in(client)
+    assert signed_in(other.client)
+    assert db.sessions.count_documents({}) == 1
+
+
+def test_load_session_refuses_non_strings(app):
+    life = sessions.Lifetimes.from_config(app.config)
+    with app.app_context():
+        assert sessions.load_session({"$ne": None}, now=users.now(), life=life) is None
+        assert sessions.load_session("no-such-token", now=users.now(), life=life) is None
+
+
+def test_password_not_in_session_or_cookie(app, client, auth):
+    auth.register()
+    auth.login()
+    with client.session_transaction() as s:
+        assert PASSWORD not in str(dict(s))
+
+
+@pytest.mark.parametrize("remember", [False, True])
+def test_signing_in_again_ends_the_browsers_previous_session(app, client, auth, db, remember):
+    """Another account signed in on the same browser: the old session is over, copies too."""
+    auth.register("alice")
+    auth.register("bob")
+    auth.login("alice", remember=remember)
+    copy = app.test_client()
+    copy_cookies(client, copy)
+    auth.login("bob")
+    assert "<dd>bob</dd>" in page_text(client.get("/user"))
+    assert not signed_in(copy)
+    assert [s["user_id"] for s in db.sessions.find()] == [
+        db.users.find_one({"username": "bob"})["_id"]
+    ]
+    # Once the browser forgets its session cookie, alice's old remember-me cookie is dead too.
+    client.delete_cookie("session")
+    assert not signed_in(client)
+
+
+@pytest.mark.realdb
+def test_a_signed_in_page_costs_one_round_trip(command_log, client, auth, clock):
+    auth.register()
+    auth.login()
+    clock.advance(seconds=10)
+    del command_log.seen[:]
+    assert signed_in(client)
+    assert command_log.names() == ["aggregate"]
+    # Once a minute the last-seen time is written too.
+    clock.advance(minutes=2)
+    del command_log.seen[:]
+    assert signed_in(client)
+    assert command_log.names() == ["aggregate", "update"]
