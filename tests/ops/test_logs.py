@@ -158,3 +158,11 @@ def test_one_handler_however_many_apps(make_app):
         make_app()
     handlers = logging.getLogger("flaskr").handlers
     assert sum(isinstance(h, logs._Stderr) for h in handlers) == 1
+
+
+def test_a_message_cannot_forge_a_log_line(make_app, capsys):
+    make_app(LOG_FORMAT="text")
+    capsys.readouterr()
+    logging.getLogger("flaskr.audit").info("no such user %s", "eve\n2026 INFO forged")
+    (line,) = lines(capsys)
+    assert line.endswith("flaskr.audit: no such user eve\\n2026 INFO forged")
