@@ -7,6 +7,7 @@ import os
 from flask import Flask
 
 from . import cli, db, errors, formdata, login, logs
+from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
@@ -35,5 +36,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_login import AnonymousUserMixin, current_user
+from flask_wtf.csrf import CSRFError
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -41,6 +42,42 @@ CODES = {
 }
 
 
+# Werkzeug's stock texts talk to browsers; API clients get these instead.
+API_MESSAGES = {
+    401: "You are not signed in.",
+    404: "There is no such API endpoint.",
+    405: "This endpoint does not accept that method; see the Allow header.",
+    413: "The request body is too large.",
+}
+
+
+class ApiError(HTTPException):
+    """An HTTP error with the API's machine-readable code, per-field reasons and headers."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = status
+        self.api_code = code
+        self.fields = fields
+        self.extra_headers = headers or {}
+
+    def get_headers(self, environ=None, scope=None) -> list[tuple[str, str]]:
+        return [*super().get_headers(environ, scope), *self.extra_headers.items()]
+
+
+def _api_code(e: HTTPException) -> str | None:
+    if isinstance(e, CSRFError):
+        return "csrf_failed"
+    return getattr(e, "api_code", None)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -73,7 +110,10 @@ def render_error(e: HTTPException) -> Response:
     status = e.code or 500
     message = e.description or ""
     if wants_json():
-        response = make_response(json_error(status, message))
+        if message == type(e).description:
+            message = API_MESSAGES.get(status, message)
+        fields = getattr(e, "fields", None)
+        response = make_response(json_error(status, message, _api_code(e), fields))
     else:
         page = render_template(
             "errors/error.html",

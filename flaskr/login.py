@@ -104,3 +104,5 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
+    # API clients get 401 as JSON (flaskr.errors), never a redirect to the HTML sign-in page.
+    login_manager.blueprint_login_views["api"] = None

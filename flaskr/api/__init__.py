@@ -1,0 +1,5 @@
+"""The JSON API (v1): a second door into the same users and sessions as the forms."""
+
+from .views import bp
+
+__all__ = ["bp"]

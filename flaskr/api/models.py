@@ -1,0 +1,91 @@
+"""The API's bodies as pydantic models: they validate requests and generate the OpenAPI schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import users
+
+
+class Strict(BaseModel):
+    """Exactly the documented keys, of exactly the documented JSON types, no coercion."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+# The lengths are documented here for clients; users.py enforces them with the form's messages.
+USERNAME_DOC = (
+    f"{users.USERNAME_MIN} to {users.USERNAME_MAX} characters: letters, digits, '.', '_' and '-'. "
+    "Compared case-insensitively."
+)
+PASSWORD_DOC = (
+    f"{users.PASSWORD_MIN} to {users.PASSWORD_MAX} characters, no control characters; "
+    "the same password policy as the registration form."
+)
+
+
+class RegisterIn(Strict):
+    """A new account's name and password."""
+
+    username: str = Field(description=USERNAME_DOC, examples=["alice"])
+    password: str = Field(description=PASSWORD_DOC, examples=["violet-harbour-88-tundra"])
+
+
+class LoginIn(Strict):
+    """Credentials, and whether this device stays signed in for REMEMBER_DAYS."""
+
+    username: str = Field(examples=["alice"])
+    password: str = Field(examples=["violet-harbour-88-tundra"])
+    remember: bool = Field(False, description="Keep this device signed in (remember-me).")
+
+
+class User(Strict):
+    """An account as the API shows it (never its password hash)."""
+
+    username: str
+    created_at: datetime = Field(description="When the account was created (ISO 8601, UTC).")
+    last_login_at: datetime | None = Field(
+        description="When this account last signed in (this session's sign-in for `me`)."
+    )
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> User:
+        return cls(
+            username=doc["username"],
+            created_at=doc["created_at"],
+            last_login_at=doc.get("last_login_at"),
+        )
+
+
+class UserOut(Strict):
+    user: User
+
+
+class SignedIn(Strict):
+    """The signed-in user, and the CSRF token of the new session (the old one is void)."""
+
+    user: User
+    csrf_token: str = Field(description="Send it as X-CSRFToken from now on.")
+
+
+class CsrfOut(Strict):
+    csrf_token: str = Field(description="Send it as X-CSRFToken with every POST.")
+
+
+class ErrorDetail(Strict):
+    code: str = Field(description="Stable, machine-readable: branch on this.")
+    message: str = Field(description="For people: may change wording.")
+    fields: dict[str, str] | None = Field(
+        None, description="Only for `validation_failed`: body key -> reason."
+    )
+
+
+class Error(Strict):
+    error: ErrorDetail
+
+
+REQUEST_MODELS: list[type[BaseModel]] = [RegisterIn, LoginIn]
+RESPONSE_MODELS: list[type[BaseModel]] = [UserOut, SignedIn, CsrfOut, Error]

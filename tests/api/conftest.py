@@ -1,0 +1,98 @@
+"""Fixtures for the JSON API: a client that speaks JSON, keeps its CSRF token and checks
+every answer against the app's own OpenAPI description."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+
+from flaskr.api import openapi
+from tests.conftest import PASSWORD
+
+PREFIX = "/api/v1"
+
+
+def assert_documented_code(operation: dict, response) -> None:
+    """An error's `code` is one the document lists for this operation and status."""
+    documented = operation["responses"].get(str(response.status_code), {})
+    if "x-error-codes" in documented:
+        code = response.get_json()["error"]["code"]
+        assert code in documented["x-error-codes"], (response.status_code, code)
+
+
+class ApiClient:
+    """Calls /api/v1 like a single-page app: cookie jar, X-CSRFToken, JSON bodies."""
+
+    def __init__(self, client, schema) -> None:
+        self.client = client
+        self.schema = schema
+        self.token: str | None = None
+
+    def checked(self, response, method: str, path: str):
+        """`response`, after checking it against the OpenAPI document (when it documents it)."""
+        operations = self.schema.raw_schema["paths"].get(PREFIX + path, {})
+        if method.lower() in operations:
+            self.schema[PREFIX + path][method.upper()].validate_response(response)
+            assert_documented_code(operations[method.lower()], response)
+        return response
+
+    def csrf(self) -> str:
+        response = self.checked(self.client.get(PREFIX + "/csrf"), "get", "/csrf")
+        self.token = response.get_json()["csrf_token"]
+        return self.token
+
+    def get(self, path: str, **kw):
+        return self.checked(self.client.get(PREFIX + path, **kw), "get", path)
+
+    def post(self, path: str, json=None, *, csrf: bool = True, headers=None, **kw):
+        """POST `json` with the session's CSRF token (fetched once, like a browser app)."""
+        headers = dict(headers or {})
+        if csrf:
+            headers.setdefault("X-CSRFToken", self.token or self.csrf())
+        if json is not None:
+            kw["json"] = json
+        response = self.client.post(PREFIX + path, headers=headers, **kw)
+        return self.checked(response, "post", path)
+
+    def register(self, username: str = "alice", password: str = PASSWORD, **kw):
+        return self.post("/register", {"username": username, "password": password}, **kw)
+
+    def login(self, username: str = "alice", password: str = PASSWORD, **extra):
+        response = self.post("/login", {"username": username, "password": password, **extra})
+        if response.status_code == 200:
+            # Sign-in cleared the session and its token; the answer carries the new one.
+            self.token = response.get_json()["csrf_token"]
+        return response
+
+    def logout(self, **kw):
+        return self.post("/logout", **kw)
+
+    def me(self):
+        return self.get("/me")
+
+
+@pytest.fixture(scope="session")
+def openapi_schema():
+    """The app's OpenAPI document, loaded (and so checked) by schemathesis."""
+    return schemathesis.openapi.from_dict(openapi.spec())
+
+
+@pytest.fixture
+def api(client, openapi_schema):
+    return ApiClient(client, openapi_schema)
+
+
+@pytest.fixture
+def db_calls(monkeypatch):
+    """Counts every use of the database client, to prove that bad input reaches none."""
+    from flaskr import db
+
+    calls: list[str] = []
+    real = db.Mongo.client
+
+    def counted(self):
+        calls.append("client")
+        return real.fget(self)
+
+    monkeypatch.setattr(db.Mongo, "client", property(counted))
+    return calls

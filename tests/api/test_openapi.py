@@ -1,0 +1,89 @@
+"""The OpenAPI document is valid 3.1, describes exactly the routes there are, and comes from
+the models that validate; the page for people renders it without anything from elsewhere."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+from flaskr.api import models, openapi
+from flaskr.api.views import code_spans
+
+PREFIX = "/api/v1"
+
+
+@pytest.fixture
+def document(client):
+    response = client.get(PREFIX + "/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_it_is_a_valid_openapi_3_1_document(document):
+    assert document["openapi"] == "3.1.0"
+    validate(document, cls=OpenAPIV31SpecValidator)
+
+
+def test_it_documents_exactly_the_routes_of_the_api(app, document):
+    routed = {
+        (rule.rule, method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(PREFIX)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
+    assert documented == routed
+
+
+@pytest.mark.parametrize("model", models.REQUEST_MODELS, ids=lambda m: m.__name__)
+def test_request_bodies_are_the_validating_models(document, model):
+    schema = document["components"]["schemas"][model.__name__]
+    assert schema == model.model_json_schema(ref_template=openapi.REF)
+    # Strict: exactly these keys, no others.
+    assert schema["additionalProperties"] is False
+
+
+def test_every_post_documents_csrf_and_every_body_its_errors(document):
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            if method == "post":
+                assert op["security"] == [{"csrfToken": [], "session": []}], path
+                assert "400" in op["responses"], path
+            if "requestBody" in op:
+                assert {"400", "413", "415", "422"} <= set(op["responses"]), path
+
+
+def test_login_documents_the_new_csrf_token_and_retry_after(document):
+    login = document["paths"][PREFIX + "/login"]["post"]
+    assert "csrf_token" in login["description"]
+    assert "Retry-After" in login["responses"]["429"]["headers"]
+    assert "invalid_credentials" in login["responses"]["401"]["description"]
+    signed_in = document["components"]["schemas"]["SignedIn"]
+    assert set(signed_in["required"]) == {"user", "csrf_token"}
+
+
+def test_the_document_cannot_be_changed_by_its_readers():
+    openapi.spec()["paths"].clear()
+    assert openapi.spec()["paths"]
+
+
+def test_the_docs_page_shows_every_operation_from_this_site_only(client, document):
+    response = client.get(PREFIX + "/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    for path, ops in document["paths"].items():
+        for method in ops:
+            assert f"{method.upper()} {path}" in page
+    assert "<script" not in page
+    # Every stylesheet, image and link is on this site (no CDN).
+    for url in re.findall(r'(?:src|href)="([^"]+)"', page):
+        assert url.startswith(("/", "#")), url
+    assert "X-CSRFToken" in page
+    assert "username_taken" in page
+
+
+def test_backticks_become_code_and_everything_else_is_escaped():
+    assert code_spans("send `X-<b>` & <i>") == "send <code>X-&lt;b&gt;</code> &amp; &lt;i&gt;"
