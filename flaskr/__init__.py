@@ -6,7 +6,8 @@ import os
 
 from flask import Flask
 
-from . import cli, db, errors, formdata, login, logs
+from . import cli, db, errors, formdata, headers, login, logs, ratelimit
+from .account import bp as account_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import load_config
@@ -33,9 +34,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     login.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    ratelimit.init_app(app)
+    headers.init_app(app)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     return app

@@ -34,6 +34,22 @@ INDEXES: dict[str, list[tuple[Any, dict[str, Any]]]] = {
         ("user_id", {"name": "user_id"}),
         ("expires_at", {"expireAfterSeconds": 0, "name": "expires_at_ttl"}),
     ],
+    # Failed sign-in counters (throttle.py): found by _id, swept once their window ends.
+    "login_failures": [
+        ("until", {"expireAfterSeconds": 0, "name": "until_ttl"}),
+    ],
+    # The audit trail (audit.py): a user's latest events, each swept after its retention.
+    "auth_events": [
+        ([("user_id", 1), ("at", -1)], {"name": "user_id_at"}),
+        ("expires_at", {"expireAfterSeconds": 0, "name": "expires_at_ttl"}),
+    ],
+    # Flask-Limiter's counters (ratelimit.py), swept when their window ends.
+    "rate_limits": [
+        ("expireAt", {"expireAfterSeconds": 0, "name": "expireAt_ttl"}),
+    ],
+    "rate_limit_windows": [
+        ("expireAt", {"expireAfterSeconds": 0, "name": "expireAt_ttl"}),
+    ],
 }
 
 

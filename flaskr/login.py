@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, request, session
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from . import sessions, users
+from . import audit, sessions, throttle, users
 from .extensions import login_manager
 
 
@@ -17,6 +20,13 @@ class TooManyAttempts(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"retry after {retry_after} s")
         self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        """What the visitor reads: the wait in whole minutes, rounded up."""
+        minutes = max(1, math.ceil(self.retry_after / 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        return f"Too many failed sign-in attempts. Please try again in {minutes} {unit}."
 
 
 class SignedInUser(UserMixin):
@@ -51,6 +61,30 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
+def user_agent() -> str:
+    return request.user_agent.string
+
+
+def record_event(event: str, user_id: Any, *, store: bool = True) -> None:
+    """Add `event` about `user_id` (None: no such user) to the audit trail, from this request."""
+    retention = timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
+    audit.record(
+        event,
+        user_id=user_id,
+        ip=client_ip(),
+        user_agent=user_agent(),
+        now=users.now(),
+        retention=retention,
+        store=store,
+    )
+
+
+def _user_id_for(username: str) -> Any:
+    # Only to label an audit event: the answer to the visitor never depends on it.
+    user = users.find_user(username) if users.username_problem(username) is None else None
+    return user["_id"] if user else None
+
+
 @login_manager.user_loader
 def load_user(token: str) -> SignedInUser | None:
     found = sessions.load_session(token, now=users.now(), life=lifetimes())
@@ -81,22 +115,55 @@ def sign_in(user: dict[str, Any], remember: bool) -> SignedInUser:
     return signed_in
 
 
+def _checked(username: str, password: str, who: Callable[[], Any]) -> dict[str, Any] | None:
+    """The user if the password is right, throttled and audited; `who()` labels the events."""
+    key, ip, at = users.username_key(username), client_ip(), users.now()
+    limits = throttle.Limits.from_config(current_app.config)
+    try:
+        # Reserved before the password check, so parallel guesses cannot pass the limit.
+        throttle.reserve(key, ip, now=at, limits=limits)
+    except throttle.Throttled as e:
+        # Every refusal is logged; the account's activity keeps the first of each lockout.
+        record_event(audit.SIGN_IN_THROTTLED, who(), store=e.first)
+        raise TooManyAttempts(e.retry_after) from None
+    user = users.authenticate(username, password, current_app.config["BCRYPT_ROUNDS"])
+    if user is None:
+        throttle.record_failure(key, ip, now=at, limits=limits)
+        record_event(audit.SIGN_IN_FAILED, who())
+        return None
+    throttle.record_success(key, ip)
+    return user
+
+
 def attempt_sign_in(username: str, password: str, remember: bool) -> SignedInUser | None:
     """Check the credentials and sign this browser in; None if they are incorrect.
 
     The one sign-in path: the HTML form and the JSON API both call it. Raises
     TooManyAttempts when throttling refuses the attempt.
     """
-    user = users.authenticate(username, password, current_app.config["BCRYPT_ROUNDS"])
+    user = _checked(username, password, lambda: _user_id_for(username))
     if user is None:
         return None
-    return sign_in(user, remember=remember)
+    signed_in = sign_in(user, remember=remember)
+    record_event(audit.SIGN_IN, user["_id"])
+    return signed_in
+
+
+def confirm_password(current: SignedInUser, password: str) -> bool:
+    """Whether `password` is the signed-in user's, throttled like a sign-in.
+
+    Raises TooManyAttempts, so a stolen session cannot be used to guess the password.
+    """
+    user_id = current.id
+    return _checked(current.username, password, lambda: user_id) is not None
 
 
 def sign_out(current: SignedInUser) -> None:
     """End the current session on the server and in this browser."""
+    user_id = current.id  # `current` may be the current_user proxy, anonymous after logout
     sessions.end_session(current.session_id)
     logout_user()
+    record_event(audit.SIGN_OUT, user_id)
 
 
 def init_app(app: Flask) -> None:

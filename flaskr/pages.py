@@ -7,6 +7,8 @@ from datetime import datetime
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from . import audit, users
+
 bp = Blueprint("pages", __name__)
 
 
@@ -24,4 +26,11 @@ def index():
 @bp.get("/user")
 @login_required
 def user():
-    return render_template("user.html", user=current_user.doc)
+    events = audit.recent(current_user.id, now=users.now())
+    return render_template(
+        "user.html", user=current_user.doc, events=events, describe_event=_describe_event
+    )
+
+
+def _describe_event(event: str) -> str:
+    return audit.DESCRIPTIONS.get(event, event.replace("_", " ").capitalize())

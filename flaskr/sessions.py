@@ -114,6 +114,12 @@ def end_user_sessions(user_id: ObjectId, *, keep: str | None = None) -> int:
     return collection("sessions", durable=True).delete_many(query).deleted_count
 
 
+def end_user_session(user_id: ObjectId, session_id: str) -> bool:
+    """Delete one session if it belongs to `user_id`; False when there is no such session."""
+    query = {"_id": session_id, "user_id": user_id}
+    return collection("sessions", durable=True).delete_one(query).deleted_count == 1
+
+
 def list_sessions(user_id: ObjectId, *, now: datetime) -> list[dict[str, Any]]:
     """The user's sessions that have not expired, most recently used first."""
     return list(

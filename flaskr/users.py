@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
+from flask import current_app, has_app_context
 from pymongo.errors import DuplicateKeyError
 
-from . import passwords
+from . import passwords, policy
 from .db import collection
 
 USERNAME_MIN, USERNAME_MAX = 3, 32
@@ -48,14 +49,14 @@ def username_problem(username: str) -> str | None:
 
 
 def password_problem(password: str, username: str = "") -> str | None:
-    """Why `password` cannot be used by `username`, or None."""
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        return f"Password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long."
-    if any(unicodedata.category(c) == "Cc" for c in password):
-        return "Password must not contain control characters."
-    if "\ufffd" in password:
-        return "Password contains characters that could not be read; check its encoding."
-    return None
+    """Why `password` cannot be used by `username`, or None (the app's configured policy)."""
+    config = current_app.config if has_app_context() else {}
+    return policy.password_problem(
+        password,
+        username,
+        min_length=int(config.get("PASSWORD_MIN_LENGTH", PASSWORD_MIN)),
+        min_score=int(config.get("PASSWORD_MIN_SCORE", 3)),
+    )
 
 
 def create_user(username: str, password: str, rounds: int) -> dict[str, Any]:

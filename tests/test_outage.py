@@ -41,7 +41,10 @@ def server_app(dedicated_server, make_app):
 def unsynced_app(dedicated_server, make_app):
     """The server does not sync each commit: only flaskr's journaled writes are safe."""
     dedicated_server.start(sync_on_commit=False)
-    return make_app(MONGO_URI=dedicated_server.uri, MONGO_TIMEOUT_MS=1000)
+    # 100 registrations from one test address: above the default REGISTER_RATE_LIMIT.
+    return make_app(
+        MONGO_URI=dedicated_server.uri, MONGO_TIMEOUT_MS=1000, REGISTER_RATE_LIMIT="1000 per hour"
+    )
 
 
 def test_503_then_recovery_with_no_account_lost(dedicated_server, server_app, caplog):

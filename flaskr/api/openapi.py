@@ -57,7 +57,14 @@ OPERATIONS: list[dict[str, Any]] = [
         "description": "Uses the registration form's rules and messages. " + CSRF_NOTE,
         "body": "RegisterIn",
         "ok": (201, "The new account.", "UserOut"),
-        "errors": [*BODY_ERRORS, 409, 503],
+        "errors": [*BODY_ERRORS, 409, 429, 503],
+        "error_texts": {
+            429: (
+                "Too many registrations from this address (`REGISTER_RATE_LIMIT`, shared with "
+                "the form); wait `Retry-After` seconds.",
+                ["too_many_requests"],
+            )
+        },
     },
     {
         "method": "post",

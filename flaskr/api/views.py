@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from .. import users
 from ..errors import ApiError
 from ..login import TooManyAttempts, attempt_sign_in, sign_out
+from ..ratelimit import count_registration
 from . import openapi
 from .models import CsrfOut, LoginIn, RegisterIn, SignedIn, User, UserOut
 
@@ -91,6 +92,7 @@ def register():
     }
     if fields:
         raise ApiError(422, "Some fields are missing or invalid.", "validation_failed", fields)
+    count_registration()
     try:
         user = users.create_user(data.username, data.password, current_app.config["BCRYPT_ROUNDS"])
     except users.UsernameTaken:

@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from .. import users
-from ..login import attempt_sign_in, sign_out
+from ..login import TooManyAttempts, attempt_sign_in, sign_out
+from ..ratelimit import count_registration
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -31,6 +32,7 @@ def register():
     form = RegisterForm()
     status = 200
     if form.validate_on_submit():
+        count_registration()
         try:
             users.create_user(
                 form.username.data, form.password.data, current_app.config["BCRYPT_ROUNDS"]
@@ -52,7 +54,12 @@ def login():
     status = 200
     error = None
     if form.validate_on_submit():
-        if attempt_sign_in(form.username.data, form.password.data, form.remember.data):
+        try:
+            signed_in = attempt_sign_in(form.username.data, form.password.data, form.remember.data)
+        except TooManyAttempts as e:
+            page = render_template("auth/login.html", form=form, error=e.message)
+            return page, 429, {"Retry-After": str(e.retry_after)}
+        if signed_in:
             return redirect(safe_next(request.args.get("next")) or url_for("pages.user"))
         error, status = users.INCORRECT_LOGIN, 401
     elif form.is_submitted():

@@ -1,0 +1,35 @@
+"""A person-readable device name from a User-Agent header: "Firefox on Linux"."""
+
+from __future__ import annotations
+
+import re
+
+# Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
+_BROWSERS = [
+    ("Edge", re.compile(r"Edg(e|A|iOS)?/")),
+    ("Opera", re.compile(r"OPR/|Opera")),
+    ("Firefox", re.compile(r"Firefox/|FxiOS/")),
+    ("Chrome", re.compile(r"Chrome/|CriOS/")),
+    ("Safari", re.compile(r"Safari/")),
+    ("curl", re.compile(r"^curl/")),
+    ("Python", re.compile(r"python-requests|Python-urllib|httpx|aiohttp")),
+]
+_SYSTEMS = [
+    ("Android", re.compile(r"Android")),
+    ("iPhone", re.compile(r"iPhone")),
+    ("iPad", re.compile(r"iPad")),
+    ("Windows", re.compile(r"Windows")),
+    ("macOS", re.compile(r"Macintosh|Mac OS X")),
+    ("ChromeOS", re.compile(r"CrOS")),
+    ("Linux", re.compile(r"Linux|X11")),
+]
+
+
+def describe(user_agent: str | None) -> str:
+    """ "Browser on system", whichever parts are recognised, or "Unknown device"."""
+    agent = user_agent or ""
+    browser = next((name for name, rx in _BROWSERS if rx.search(agent)), None)
+    system = next((name for name, rx in _SYSTEMS if rx.search(agent)), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown device"

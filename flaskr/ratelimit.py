@@ -1,0 +1,83 @@
+"""Flask-Limiter wiring: per-IP request limits kept in the app's own MongoDB database.
+
+The `limits` package's MongoDB storage opens a second client from a URI and, in `__del__`,
+builds one just to close it: at interpreter exit that prints "Exception ignored ... Traceback"
+after every `flask` CLI command. `AppMongoStorage` instead borrows the app's client (one per
+process, fork-aware, same timeouts) and database, and owns nothing it must close.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from limits.storage import MongoDBStorage
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .db import get_db
+from .extensions import limiter
+
+COUNTERS = "rate_limits"
+WINDOWS = "rate_limit_windows"
+
+
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+@limiter.shared_limit(
+    _register_limit,
+    scope="register",
+    error_message="Too many registrations from your address. Please try again later.",
+)
+def count_registration() -> None:
+    """Count one registration against the client's address; past the limit, 429.
+
+    Called by every way to register (the form, the API) once the input is valid, just
+    before the account is created: one budget per address, and malformed requests,
+    refused anyway, never reach the database.
+    """
+
+
+class AppMongoStorage(MongoDBStorage):
+    """`flaskr-mongo://`: the current app's database, through the app's client."""
+
+    STORAGE_SCHEME = ["flaskr-mongo"]
+
+    def __init__(self, uri: str, **options: Any) -> None:
+        super().__init__(
+            uri, counter_collection_name=COUNTERS, window_collection_name=WINDOWS, **options
+        )
+
+    @property
+    def storage(self) -> Any:
+        # Looked up on every use: the app's client is recreated after a fork.
+        return get_db().client
+
+    @property
+    def _database(self) -> Any:
+        return get_db()
+
+    def __del__(self) -> None:
+        pass  # the client belongs to the app
+
+
+def storage_uri(mongo_uri: str) -> str:
+    """Where limits are counted: the app's database, or process memory under mongomock."""
+    # mongomock runs no aggregation pipeline updates; its data is per process anyway.
+    return "memory://" if mongo_uri.startswith("mongomock://") else "flaskr-mongo://"
+
+
+def init_app(app: Flask) -> None:
+    # fixed-window: SecantusDB fails the `$$NOW` arithmetic of `sliding-window-counter`.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(app.config["MONGO_URI"]))
+    app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Explicit, or the process-wide limiter would carry one app's "disabled" into the next.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    # Behind N trusted proxies, the client address is the Nth from the right in
+    # X-Forwarded-For; with 0 (the default) the header is ignored, so it cannot be spoofed.
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

@@ -1,0 +1,137 @@
+"""The audit trail: stored for existing users, one log line per event, shown on the user page."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+from flaskr import audit, users
+from tests.conftest import PASSWORD
+
+from .conftest import IPHONE, database, form_token, post_login, signed_in_client
+
+WRONG = "not-the-password-at-all"
+
+
+def events(app, user) -> list[str]:
+    stored = database(app).auth_events.find({"user_id": user["_id"]}).sort("at", 1)
+    return [e["event"] for e in stored]
+
+
+@pytest.mark.db
+def test_sign_in_failure_sign_in_and_sign_out_are_recorded(app, alice):
+    browser = app.test_client()
+    browser.environ_base["HTTP_USER_AGENT"] = IPHONE
+    post_login(browser, "alice", WRONG, ip="203.0.113.5")
+    post_login(browser, "alice", PASSWORD, ip="203.0.113.5")
+    browser.post("/auth/logout", data={"csrf_token": form_token(browser, "/")})
+    assert events(app, alice) == ["sign_in_failed", "sign_in", "sign_out"]
+    stored = database(app).auth_events.find_one({"event": "sign_in"})
+    assert stored["ip"] == "203.0.113.5"
+    assert stored["user_agent"] == IPHONE
+    assert stored["expires_at"] == stored["at"] + timedelta(days=90)
+    assert set(stored) == {"_id", "user_id", "event", "ip", "user_agent", "at", "expires_at"}
+
+
+@pytest.mark.db
+def test_failures_for_unknown_users_are_not_stored(app, client):
+    post_login(client, "nobody", WRONG)
+    assert database(app).auth_events.count_documents({}) == 0
+
+
+def test_throttling_password_change_and_revocations_are_recorded(app, alice):
+    laptop, phone = signed_in_client(app), signed_in_client(app, agent=IPHONE)
+    laptop.post(
+        "/account/password",
+        data={
+            "csrf_token": form_token(laptop),
+            "current_password": PASSWORD,
+            "new_password": "amber-lantern-42-glacier",
+        },
+    )
+    laptop.post("/account/sessions/revoke", data={"csrf_token": form_token(laptop)})
+    for _ in range(6):
+        post_login(phone, "alice", WRONG)
+    assert events(app, alice) == [
+        "sign_in",
+        "sign_in",
+        "password_changed",
+        "signed_out_everywhere",
+        *["sign_in_failed"] * 5,
+        "sign_in_throttled",
+    ]
+
+
+def test_the_user_page_shows_the_last_ten_events(app, alice, monkeypatch):
+    start = users.now()
+    for minute in range(12):
+        at = start + timedelta(minutes=minute)
+        monkeypatch.setattr(users, "now", lambda at=at: at)
+        post_login(app.test_client(), "alice", WRONG, ip=f"203.0.113.{minute}")
+        if minute % 4 == 3:
+            # A success now and then keeps the username from being locked.
+            post_login(app.test_client(), "alice", PASSWORD, ip=f"203.0.113.{minute}")
+    monkeypatch.setattr(users, "now", lambda: start + timedelta(minutes=20))
+    browser = signed_in_client(app, agent=IPHONE, ip="192.0.2.1")
+    page = browser.get("/user").get_data(as_text=True)
+    assert "Recent activity" in page
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+    assert rows == 10
+    assert page.index("192.0.2.1") < page.index("203.0.113.11")  # newest first
+    assert "203.0.113.5<" in page
+    assert "203.0.113.4<" not in page  # the oldest ones are not shown
+    assert "Failed sign-in (wrong password)" in page
+    assert "Safari on iPhone" in page
+
+
+def test_each_event_is_one_log_line_without_secrets(app, alice, caplog):
+    caplog.set_level(logging.INFO, logger="flaskr.audit")
+    post_login(app.test_client(), "alice", WRONG)
+    post_login(app.test_client(), "nobody", WRONG)
+    post_login(app.test_client(), "alice", PASSWORD)
+    records = [r for r in caplog.records if r.name == "flaskr.audit"]
+    assert [r.event for r in records] == ["sign_in_failed", "sign_in_failed", "sign_in"]
+    assert records[0].user_id == str(alice["_id"])
+    assert records[1].user_id is None
+    assert {r.client_ip for r in records} == {"198.51.100.7"}
+    for record in records:
+        text = record.getMessage() + repr(record.__dict__)
+        assert PASSWORD not in text and WRONG not in text and "nobody" not in text
+
+
+def test_events_older_than_the_retention_are_not_shown(app, alice):
+    with app.app_context():
+        old = users.now() - timedelta(days=100)
+        audit.record(
+            audit.SIGN_IN,
+            user_id=alice["_id"],
+            ip="192.0.2.99",
+            user_agent="",
+            now=old,
+            retention=timedelta(days=90),
+        )
+        assert audit.recent(alice["_id"], now=users.now()) == []
+
+
+def test_the_retention_is_configurable(make_app):
+    app = make_app(AUDIT_RETENTION_DAYS=7)
+    from .conftest import add_user
+
+    user = add_user(app)
+    post_login(app.test_client(), "alice", WRONG)
+    stored = database(app).auth_events.find_one({"user_id": user["_id"]})
+    assert stored["expires_at"] - stored["at"] == timedelta(days=7)
+
+
+@pytest.mark.db
+def test_a_hammered_account_records_its_lockout_once(app, alice, caplog):
+    caplog.set_level(logging.INFO, logger="flaskr.audit")
+    for _ in range(20):
+        post_login(app.test_client(), "alice", WRONG)
+    # Five failures, then one stored refusal: the activity list is not flooded...
+    assert events(app, alice) == ["sign_in_failed"] * 5 + ["sign_in_throttled"]
+    # ...while the log still shows every refused attempt.
+    refused = [r for r in caplog.records if getattr(r, "event", "") == "sign_in_throttled"]
+    assert len(refused) == 15

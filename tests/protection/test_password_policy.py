@@ -1,0 +1,92 @@
+"""The password policy: length, no username, not easily guessed (zxcvbn), with its feedback."""
+
+from __future__ import annotations
+
+import pytest
+
+from flaskr import policy, users
+from tests.conftest import PASSWORD, csrf_token
+
+from .conftest import database
+
+
+def register(client, username: str, password: str):
+    form = {
+        "username": username,
+        "password": password,
+        "csrf_token": csrf_token(client, "/auth/register"),
+    }
+    return client.post("/auth/register", data=form)
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("password", "This is a top-10 common password."),
+        ("123456789", "This is a top-10 common password."),
+        ("qwertyuiop", "This is a top-100 common password."),
+        ("Password1", "This is a very common password."),
+        ("alice", "Password must be 8 to 1024 characters long."),
+        ("xx-ALICE-xx-vivid-comet", "Password must not contain your username."),
+        ("x" * 1025, "Password must be 8 to 1024 characters long."),
+    ],
+)
+def test_weak_passwords_are_refused_with_feedback(app, client, password, message):
+    response = register(client, "alice", password)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert database(app).users.count_documents({}) == 0
+
+
+def test_the_username_itself_is_refused(client):
+    response = register(client, "glacier-owl-17", "glacier-owl-17")
+    assert response.status_code == 400
+    assert "Password must not contain your username." in response.get_data(as_text=True)
+
+
+def test_the_feedback_includes_zxcvbn_suggestions():
+    message = policy.password_problem("password")
+    assert message == (
+        "This is a top-10 common password. Add another word or two. Uncommon words are better."
+    )
+
+
+def test_a_long_passphrase_is_accepted(app, client):
+    assert register(client, "alice", PASSWORD).status_code == 302
+    assert register(client, "bob", "w" + "ord-salad-" * 100).status_code == 302
+
+
+def test_a_weak_start_is_judged_even_in_a_long_password():
+    assert policy.password_problem("a" * 500) is not None
+
+
+@pytest.mark.parametrize(
+    ("config", "password", "accepted"),
+    [
+        ({"PASSWORD_MIN_SCORE": 0}, "password", True),
+        ({"PASSWORD_MIN_SCORE": 0}, "pass", False),
+        ({"PASSWORD_MIN_SCORE": 0}, "my-alice-pw", False),
+        ({"PASSWORD_MIN_LENGTH": 12}, "vivid-comet", False),
+        ({"PASSWORD_MIN_LENGTH": 12}, "vivid-comet-42", True),
+        ({"PASSWORD_MIN_SCORE": 4}, "sunflower-88", False),
+    ],
+)
+def test_the_policy_follows_the_config(make_app, config, password, accepted):
+    app = make_app(**config)
+    with app.test_request_context():
+        assert (users.password_problem(password, "alice") is None) is accepted
+
+
+def test_the_policy_applies_outside_a_request():
+    assert users.password_problem("password", "alice") == policy.password_problem("password")
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("tab\there-vivid-comet", "Password must not contain control characters."),
+        ("vivid-comet-\ufffd-42", "Password contains characters that could not be read"),
+    ],
+)
+def test_unreadable_passwords_are_refused(password, message):
+    assert policy.password_problem(password).startswith(message)
