@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from pymongo.errors import PyMongoError
 
-from . import sessions, users
+from . import audit, sessions, throttle, users
 from .db import UNAVAILABLE, describe
 
 
@@ -28,7 +28,10 @@ class _Commands(AppGroup):
             raise click.ClickException(f"database error: {describe(e)}") from None
 
 
-users_cli = _Commands("users", help="Create, list, disable, enable and delete user accounts.")
+users_cli = _Commands("users", help="Create, list, disable, enable, unlock and delete accounts.")
+
+# What the audit trail ("Recent activity") shows as the device for an administrator's change.
+ADMIN_AGENT = "flaskr admin command"
 
 
 def _interactive() -> bool:
@@ -62,6 +65,19 @@ def _checked_password(username: str) -> str:
     if problem:
         raise click.ClickException(problem)
     return password
+
+
+def _audit(event: str, user_id: Any, *, store: bool = True) -> None:
+    retention = timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
+    audit.record(
+        event,
+        user_id=user_id,
+        ip=None,
+        user_agent=ADMIN_AGENT,
+        now=users.now(),
+        retention=retention,
+        store=store,
+    )
 
 
 def _sessions_ended(count: int) -> str:
@@ -120,20 +136,32 @@ def disable_command(username: str) -> None:
 @users_cli.command("enable")
 @click.argument("username")
 def enable_command(username: str) -> None:
-    """Allow a disabled user to sign in again."""
+    """Allow a disabled user to sign in again (and lift a sign-in lockout)."""
     user = _existing(username)
     users.set_disabled(user["_id"], False)
+    throttle.clear_user(users.username_key(user["username"]))
     click.echo(f"Enabled {user['username']}.")
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock_command(username: str) -> None:
+    """Forget the user's failed sign-ins, lifting a lockout before it expires."""
+    user = _existing(username)
+    throttle.clear_user(users.username_key(user["username"]))
+    click.echo(f"Unlocked {user['username']}.")
 
 
 @users_cli.command("set-password")
 @click.argument("username")
 def set_password_command(username: str) -> None:
-    """Set a new password (read like `create` does) and end the user's sessions."""
+    """Set a new password (read like `create` does), end the user's sessions, lift a lockout."""
     user = _existing(username)
     password = _checked_password(user["username"])
     users.set_password(user["_id"], password, current_app.config["BCRYPT_ROUNDS"])
     ended = sessions.end_user_sessions(user["_id"])
+    throttle.clear_user(users.username_key(user["username"]))
+    _audit(audit.PASSWORD_CHANGED, user["_id"])
     click.echo(f"Changed the password of {user['username']}; {_sessions_ended(ended)}.")
 
 
@@ -141,13 +169,17 @@ def set_password_command(username: str) -> None:
 @click.argument("username")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def delete_command(username: str, yes: bool) -> None:
-    """Delete a user and end their sessions (asks first unless --yes)."""
+    """Delete a user, their sessions and audit events (asks first unless --yes)."""
     user = _existing(username)
     if not yes:
         click.confirm(f"Delete user {user['username']} and end their sessions?", abort=True)
-    # The user first: from then on no new session can start for them.
+    # What deleting one's own account does on /account/delete, in the same order: the user
+    # first, so no new session can start for them.
     users.delete_user(user["_id"])
     ended = sessions.end_user_sessions(user["_id"])
+    audit.delete_user_events(user["_id"])
+    throttle.clear_user(users.username_key(user["username"]))
+    _audit(audit.ACCOUNT_DELETED, user["_id"], store=False)
     click.echo(f"Deleted {user['username']}; {_sessions_ended(ended)}.")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flaskr import cli, passwords, sessions, users
+from flaskr import audit, cli, passwords, sessions, throttle, users
 from flaskr.embedded import free_port
 from tests.conftest import PASSWORD
 
@@ -44,7 +44,7 @@ def live_sessions(app, user_id) -> int:
 def test_create_reads_the_password_from_stdin(app, runner):
     result = invoke(runner, "users", "create", "alice", input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
-    assert result.output == "Created user alice.\n"
+    assert result.stdout == "Created user alice.\n"
     doc = user_doc(app, "ALICE")
     assert doc["username"] == "alice"
     assert passwords.check_password(PASSWORD, doc["password_hash"])
@@ -162,7 +162,7 @@ def test_disable_refuses_sign_in_and_ends_sessions_enable_restores(app, runner, 
     auth.login()
     other = start_session(app, user_doc(app, "alice")["_id"])
     result = invoke(runner, "users", "disable", "Alice")
-    assert result.output == "Disabled alice; ended 2 sessions.\n"
+    assert result.stdout == "Disabled alice; ended 2 sessions.\n"
     assert client.get("/user").status_code == 302
     with app.app_context():
         assert (
@@ -182,7 +182,7 @@ def test_set_password_changes_it_and_ends_sessions(app, runner, auth, client):
     invoke(runner, "users", "create", "alice", input=PASSWORD + "\n")
     auth.login()
     result = invoke(runner, "users", "set-password", "alice", input=NEW_PASSWORD + "\n")
-    assert result.output == "Changed the password of alice; ended 1 session.\n"
+    assert result.stdout == "Changed the password of alice; ended 1 session.\n"
     assert client.get("/user").status_code == 302
     assert auth.login().status_code == 401
     assert auth.login(password=NEW_PASSWORD).headers["Location"] == "/user"
@@ -201,7 +201,7 @@ def test_delete_with_yes_removes_the_user_and_their_sessions(app, runner, auth, 
     auth.login()
     user_id = user_doc(app, "alice")["_id"]
     result = invoke(runner, "users", "delete", "alice", "--yes")
-    assert result.output == "Deleted alice; ended 1 session.\n"
+    assert result.stdout == "Deleted alice; ended 1 session.\n"
     assert user_doc(app, "alice") is None
     assert live_sessions(app, user_id) == 0
     assert client.get("/user").status_code == 302
@@ -286,3 +286,54 @@ def test_init_db_says_what_it_did_and_can_run_twice(runner):
         assert result.exit_code == 0
         assert "index ok: users.username_key_unique" in result.output
         assert result.output.splitlines()[-1].startswith("Initialised the database at ")
+
+
+def lock_out(auth, app) -> None:
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert auth.login(password=PASSWORD + "x").status_code == 401
+    assert auth.login().status_code == 429
+
+
+def events(app, user_id) -> list[dict]:
+    with app.app_context():
+        return audit.recent(user_id, now=users.now())
+
+
+@pytest.mark.db
+def test_unlock_lifts_a_lockout(app, runner, auth):
+    invoke(runner, "users", "create", "alice", input=PASSWORD + "\n")
+    lock_out(auth, app)
+    assert invoke(runner, "users", "unlock", "ALICE").stdout == "Unlocked alice.\n"
+    assert auth.login().headers["Location"] == "/user"
+
+
+@pytest.mark.db
+def test_set_password_lifts_a_lockout_and_shows_in_recent_activity(app, runner, auth):
+    invoke(runner, "users", "create", "alice", input=PASSWORD + "\n")
+    lock_out(auth, app)
+    invoke(runner, "users", "set-password", "alice", input=NEW_PASSWORD + "\n")
+    assert auth.login(password=NEW_PASSWORD).headers["Location"] == "/user"
+    latest = events(app, user_doc(app, "alice")["_id"])[1]  # [0] is this sign-in
+    assert (latest["event"], latest["ip"]) == (audit.PASSWORD_CHANGED, None)
+    assert latest["user_agent"] == cli.ADMIN_AGENT
+
+
+def test_enable_lifts_a_lockout(app, runner, auth):
+    invoke(runner, "users", "create", "alice", input=PASSWORD + "\n")
+    lock_out(auth, app)
+    invoke(runner, "users", "enable", "alice")
+    assert auth.login().headers["Location"] == "/user"
+
+
+@pytest.mark.db
+def test_delete_also_removes_audit_events_and_counters(app, runner, auth, db):
+    invoke(runner, "users", "create", "alice", input=PASSWORD + "\n")
+    auth.login()
+    auth.login(password=PASSWORD + "x")
+    user_id = user_doc(app, "alice")["_id"]
+    counter = {"_id": throttle.user_counter("alice")}
+    assert events(app, user_id)
+    assert db.login_failures.find_one(counter) is not None
+    invoke(runner, "users", "delete", "alice", "--yes")
+    assert events(app, user_id) == []
+    assert db.login_failures.find_one(counter) is None

@@ -8,8 +8,11 @@ import os
 import re
 import runpy
 
+import pytest
+
 from flaskr import embedded
 from flaskr.config import DEFAULTS
+from tests.conftest import PASSWORD
 
 from .live import ROOT, Browser
 
@@ -112,3 +115,19 @@ def test_nginx_sets_the_client_address_it_saw():
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in site
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
     assert "listen 443 ssl;" in site
+
+
+@pytest.mark.realdb
+def test_gunicorn_json_log_has_auth_events_and_no_secrets(serve, mongo_uri):
+    app = serve(mongo_uri, LOG_FORMAT="json")
+    browser = Browser()
+    browser.register(app.base, "alice", PASSWORD)
+    browser.login(app.base, "alice", PASSWORD + "x")
+    assert browser.login(app.base, "alice", PASSWORD).status == 302
+    app.stop()
+    log = app.log_text()
+    records = [json.loads(line) for line in log.splitlines()]
+    audit = [r["event"] for r in records if r["logger"] == "flaskr.audit"]
+    assert audit == ["sign_in_failed", "sign_in"]
+    for secret in [PASSWORD, *browser.cookies.values()]:
+        assert secret not in log

@@ -7,6 +7,7 @@ import logging
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
+from flaskr import users
 from flaskr.db import _Outage
 from tests.conftest import AuthActions
 
@@ -62,5 +63,29 @@ def test_an_app_logs_an_outage_once_and_recovers(make_app, tmp_path, caplog):
         logged = messages(caplog)
         assert logged[0].startswith("database unreachable: ")
         assert logged[1:] == ["database reachable again"]
+    finally:
+        server.stop()
+
+
+@pytest.mark.realdb
+def test_database_lost_during_a_registration_is_a_503(make_app, tmp_path, monkeypatch):
+    # The registration limit is counted (database up), then the database goes away before the
+    # account is stored: the answer is 503 "could not", never a 500 from the limit's headers.
+    server = Database(tmp_path / "db")
+    server.start()
+    try:
+        app = make_app(MONGO_URI=server.uri(), MONGO_TIMEOUT_MS=1000, PROPAGATE_EXCEPTIONS=False)
+        client = app.test_client()
+        create_user = users.create_user
+
+        def stop_then_create(*args, **kwargs):
+            server.stop()
+            return create_user(*args, **kwargs)
+
+        monkeypatch.setattr(users, "create_user", stop_then_create)
+        response = AuthActions(client).register()
+        assert response.status_code == 503
+        assert "temporarily unavailable" in response.get_data(as_text=True)
+        assert "Retry-After" not in response.headers or response.headers["Retry-After"].isdigit()
     finally:
         server.stop()

@@ -53,3 +53,31 @@ def test_signing_out_on_one_ends_the_session_on_the_other(two_apps):
         response = copied.get(app.base, "/user")
         assert response.status == 302
         assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_signing_out_everywhere_on_one_ends_sessions_on_the_other(two_apps):
+    a, b = two_apps
+    laptop, phone = Browser(), Browser()
+    laptop.register(a.base, "alice", PASSWORD)
+    assert laptop.login(a.base, "alice", PASSWORD).status == 302
+    assert phone.login(b.base, "alice", PASSWORD).status == 302
+    assert phone.get(b.base, "/user").status == 200
+    done = laptop.form(a.base, "/account/sessions/revoke", "/account")
+    assert done.headers["Location"] == "/account"
+    for app in (a, b):
+        assert phone.get(app.base, "/user").status == 302  # the phone is signed out
+        assert laptop.get(app.base, "/user").status == 200  # this device stays in
+
+
+def test_failed_sign_ins_on_both_add_up_to_one_lockout(serve, shared_uri):
+    limits = {"FLASKR_LOGIN_MAX_FAILURES": "4"}
+    a, b = serve(shared_uri, **limits), serve(shared_uri, **limits)
+    Browser().register(a.base, "alice", PASSWORD)
+    for app in (a, b, a, b):
+        assert Browser().login(app.base, "alice", PASSWORD + "x").status == 401
+    # Four failures, two on each: the right password is now refused on both.
+    for app in (a, b):
+        refused = Browser().login(app.base, "alice", PASSWORD)
+        assert refused.status == 429
+        assert int(refused.headers["Retry-After"]) > 0
+        assert "Too many failed sign-in attempts" in refused.text
