@@ -34,7 +34,11 @@ def test_a_script_provisions_lists_and_deletes_a_user(mongo_uri, tmp_path):
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout.splitlines()[1].split()[0] == "alice"
     done = flask(env, "users", "delete", "alice", "--yes")
-    assert (done.stdout, done.stderr) == ("Deleted alice; ended 0 sessions.\n", "")
+    assert done.stdout == "Deleted alice; ended 0 sessions.\n"
+    # stderr carries the log: the deletion is an auth event, one line; nothing else.
+    (line,) = done.stderr.splitlines()
+    assert " INFO flaskr.audit: account_deleted " in line
+    assert 'user_agent="flaskr admin command"' in line
 
 
 def test_unreachable_database_is_one_line_on_stderr(tmp_path):

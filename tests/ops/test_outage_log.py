@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
 from flaskr import users
-from flaskr.db import _Outage
+from flaskr.db import _Outage, mongo
+from flaskr.embedded import free_port
+from flaskr.ratelimit import AppMongoStorage
 from tests.conftest import AuthActions
 
 from .live import Database
@@ -89,3 +92,17 @@ def test_database_lost_during_a_registration_is_a_503(make_app, tmp_path, monkey
         assert "Retry-After" not in response.headers or response.headers["Retry-After"].isdigit()
     finally:
         server.stop()
+
+
+def test_rate_limit_headers_do_not_need_the_database(make_app):
+    app = make_app(MONGO_URI=f"mongodb://127.0.0.1:{free_port()}/flaskr", MONGO_TIMEOUT_MS=200)
+    with app.app_context():
+        storage = AppMongoStorage("flaskr-mongo://")
+        before = time.time()
+        # The database does not answer: the header numbers fall back instead of raising.
+        assert storage.get("register/127.0.0.1") == 0
+        assert storage.get_expiry("register/127.0.0.1") >= before
+        # Once an outage is known, they do not even wait for it.
+        mongo().outage.down = True
+        assert storage.get("register/127.0.0.1") == 0
+        assert storage.get_expiry("register/127.0.0.1") >= before
