@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from pymongo.errors import PyMongoError
 
-from . import audit, sessions, throttle, users
+from . import accounts, audit, sessions, throttle, users
 from .db import UNAVAILABLE, describe
 
 
@@ -158,8 +158,7 @@ def set_password_command(username: str) -> None:
     """Set a new password (read like `create` does), end the user's sessions, lift a lockout."""
     user = _existing(username)
     password = _checked_password(user["username"])
-    users.set_password(user["_id"], password, current_app.config["BCRYPT_ROUNDS"])
-    ended = sessions.end_user_sessions(user["_id"])
+    ended = accounts.change_password(user["_id"], password, current_app.config["BCRYPT_ROUNDS"])
     throttle.clear_user(users.username_key(user["username"]))
     _audit(audit.PASSWORD_CHANGED, user["_id"])
     click.echo(f"Changed the password of {user['username']}; {_sessions_ended(ended)}.")
@@ -173,12 +172,8 @@ def delete_command(username: str, yes: bool) -> None:
     user = _existing(username)
     if not yes:
         click.confirm(f"Delete user {user['username']} and end their sessions?", abort=True)
-    # What deleting one's own account does on /account/delete, in the same order: the user
-    # first, so no new session can start for them.
-    users.delete_user(user["_id"])
-    ended = sessions.end_user_sessions(user["_id"])
-    audit.delete_user_events(user["_id"])
-    throttle.clear_user(users.username_key(user["username"]))
+    # The same as deleting one's own account on /account/delete.
+    ended = accounts.delete_account(user["_id"], user["username"])
     _audit(audit.ACCOUNT_DELETED, user["_id"], store=False)
     click.echo(f"Deleted {user['username']}; {_sessions_ended(ended)}.")
 
