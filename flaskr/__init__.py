@@ -6,12 +6,13 @@ import os
 
 from flask import Flask
 
-from . import db, errors, formdata, headers, login, ratelimit
+from . import cli, db, errors, formdata, headers, login, logs, ratelimit
 from .account import bp as account_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
+from .health import bp as health_bp
 from .pages import bp as pages_bp
 
 
@@ -25,12 +26,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_config(app, test_config)
+    logs.init_app(app)
 
     db.init_app(app)
     formdata.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
     errors.init_app(app)
+    cli.init_app(app)
     ratelimit.init_app(app)
     headers.init_app(app)
 
@@ -38,4 +41,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
     return app

@@ -26,6 +26,8 @@ DEFAULTS: dict[str, object] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SECURE": False,
     "WTF_CSRF_TIME_LIMIT": None,
+    "PRODUCTION": False,
+    "LOG_FORMAT": "text",
     # Account protection (throttle.py, policy.py, audit.py, headers.py, ratelimit.py).
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_MAX_FAILURES_PER_IP": 50,
@@ -38,20 +40,31 @@ DEFAULTS: dict[str, object] = {
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+SECRET_KEY_MIN = 32  # characters; production mode refuses a shorter (guessable) key
+
+
+class ConfigError(SystemExit):
+    """A setting the app cannot start with; the process exits with this one-line reason."""
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
     """Apply defaults, then instance/config.py, then FLASKR_* env vars, then `test_config`."""
     app.config.from_mapping(DEFAULTS)
+    # Production mode needs to know whether MONGO_URI was given or is only the default.
+    default_uri = app.config.pop("MONGO_URI")
     app.config.from_pyfile("config.py", silent=True)
-    if os.environ.get("MONGO_URI"):
-        app.config["MONGO_URI"] = os.environ["MONGO_URI"]
+    for name in ("MONGO_URI", "LOG_FORMAT"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
     app.config.from_prefixed_env("FLASKR")
     # from_prefixed_env parses values as JSON: a key of digits would become a number.
     if os.environ.get("FLASKR_SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["FLASKR_SECRET_KEY"]
     if test_config is not None:
         app.config.from_mapping(test_config)
+    if app.config["PRODUCTION"]:
+        check_production(app.config)
+    app.config.setdefault("MONGO_URI", default_uri)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     # Flask-Login reads the remember-me lifetime from this key.
@@ -80,3 +93,22 @@ def _read_key(path: Path) -> str:
             return key
         time.sleep(0.01)
     raise RuntimeError(f"{path} is empty: delete it to generate a new secret key")
+
+
+def check_production(config: dict) -> None:
+    """Raise ConfigError unless SECRET_KEY and MONGO_URI were given explicitly."""
+    if not config.get("SECRET_KEY"):
+        raise ConfigError(
+            "flaskr: PRODUCTION is on but no SECRET_KEY is set; set FLASKR_SECRET_KEY "
+            "(the same value on every app server)."
+        )
+    if len(str(config["SECRET_KEY"])) < SECRET_KEY_MIN:
+        raise ConfigError(
+            f"flaskr: SECRET_KEY is shorter than {SECRET_KEY_MIN} characters; make one with "
+            "python3 -c 'import secrets; print(secrets.token_hex(32))'."
+        )
+    if not config.get("MONGO_URI"):
+        raise ConfigError(
+            "flaskr: PRODUCTION is on but MONGO_URI is not set; set MONGO_URI to the "
+            "database, e.g. mongodb://127.0.0.1:27017/flaskr."
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from typing import Any
 
@@ -64,7 +65,7 @@ class _Outage(monitoring.ServerHeartbeatListener):
             if self.down:
                 return
             self.down = True
-        log.error("database unreachable: %s", error)
+        log.error("database unreachable: %s", describe(error))
 
     def started(self, event: monitoring.ServerHeartbeatStartedEvent) -> None:
         pass
@@ -160,10 +161,16 @@ def init_db_command() -> None:
     try:
         names = ensure_indexes(get_db())
     except UNAVAILABLE as e:
-        raise click.ClickException(f"database unreachable: {e}") from None
+        raise click.ClickException(f"database unreachable: {describe(e)}") from None
     for name in names:
         click.echo(f"index ok: {name}")
     click.echo(f"Initialised the database at {_redacted(current_app.config['MONGO_URI'])}.")
+
+
+def describe(error: Exception) -> str:
+    """A short one-line reason for a database error, without pymongo's topology dump."""
+    text = (str(error).splitlines() or [type(error).__name__])[0]
+    return re.split(r" \(configured timeouts|, Timeout: ", text)[0]
 
 
 def _redacted(uri: str) -> str:

@@ -8,13 +8,14 @@ process, fork-aware, same timeouts) and database, and owns nothing it must close
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, current_app
 from limits.storage import MongoDBStorage
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .db import get_db
+from .db import UNAVAILABLE, get_db, mongo
 from .extensions import limiter
 
 COUNTERS = "rate_limits"
@@ -60,6 +61,25 @@ class AppMongoStorage(MongoDBStorage):
 
     def __del__(self) -> None:
         pass  # the client belongs to the app
+
+    # The two reads below serve only the X-RateLimit/Retry-After headers, written after the
+    # response is decided. With the database away that response is a 503: it must not become
+    # a 500 (an error raised while finishing an error) nor wait for the database twice more.
+    def get(self, key: str) -> int:
+        if mongo().outage.down:
+            return 0
+        try:
+            return super().get(key)
+        except UNAVAILABLE:
+            return 0
+
+    def get_expiry(self, key: str) -> float:
+        if mongo().outage.down:
+            return time.time()
+        try:
+            return super().get_expiry(key)
+        except UNAVAILABLE:
+            return time.time()
 
 
 def storage_uri(mongo_uri: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -129,3 +130,15 @@ def set_password(user_id: ObjectId, password: str, rounds: int) -> bool:
 def delete_user(user_id: ObjectId) -> bool:
     """Delete the user document; True if it existed."""
     return collection("users", durable=True).delete_one({"_id": user_id}).deleted_count == 1
+
+
+def set_disabled(user_id: ObjectId, disabled: bool) -> bool:
+    """Refuse (or allow again) sign-in for the user; True if the user exists."""
+    change = {"$set": {"disabled": True}} if disabled else {"$unset": {"disabled": ""}}
+    return collection("users", durable=True).update_one({"_id": user_id}, change).matched_count == 1
+
+
+def list_users() -> Iterator[dict[str, Any]]:
+    """Every user by name: username, created_at, last_login_at, disabled (no hashes)."""
+    fields = {"username": 1, "created_at": 1, "last_login_at": 1, "disabled": 1}
+    return collection("users").find({}, fields).sort("username_key", 1)

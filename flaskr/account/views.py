@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
-from .. import audit, devices, sessions, throttle, users
+from .. import accounts, audit, devices, sessions, users
 from ..login import TooManyAttempts, confirm_password, record_event
 from .forms import ChangePasswordForm, DeleteAccountForm
 
@@ -62,9 +62,12 @@ def change_password():
             return _page(password_form=form, status=400)
     except TooManyAttempts as e:
         return _throttled(e, password_form=form)
-    users.set_password(current_user.id, form.new_password.data, current_app.config["BCRYPT_ROUNDS"])
-    # Other devices, remember-me cookies included, must sign in with the new password.
-    ended = sessions.end_user_sessions(current_user.id, keep=current_user.session_id)
+    ended = accounts.change_password(
+        current_user.id,
+        form.new_password.data,
+        current_app.config["BCRYPT_ROUNDS"],
+        keep=current_user.session_id,
+    )
     record_event(audit.PASSWORD_CHANGED, current_user.id)
     others = f" {ended} other session{'s' if ended != 1 else ''} signed out." if ended else ""
     flash("Your password has been changed." + others, "success")
@@ -105,12 +108,8 @@ def delete_account():
             return _page(delete_form=form, status=400)
     except TooManyAttempts as e:
         return _throttled(e, delete_form=form)
-    user_id, key = current_user.id, users.username_key(current_user.username)
-    # The user first: a session or event left behind by a crash belongs to nobody.
-    users.delete_user(user_id)
-    sessions.end_user_sessions(user_id)
-    audit.delete_user_events(user_id)
-    throttle.clear_user(key)
+    user_id = current_user.id
+    accounts.delete_account(user_id, current_user.username)
     logout_user()
     # Logged for the operators; not stored, since the user's events are what was deleted.
     record_event(audit.ACCOUNT_DELETED, user_id, store=False)

@@ -41,7 +41,11 @@ def test_five_failures_lock_the_username_even_for_the_right_password(app, client
 
 
 @pytest.mark.db
-def test_unknown_username_is_locked_the_same_way(app, client, alice):
+def test_unknown_username_is_locked_the_same_way(app, client, alice, monkeypatch):
+    # One frozen clock: both lockouts start at the same instant, so their waits must match
+    # to the second (with a running clock they may straddle a second boundary).
+    frozen = users.now()
+    monkeypatch.setattr(users, "now", lambda: frozen)
     fail(client, "alice", 5)
     fail(client, "nobody", 5)
     known, unknown = post_login(client, "alice", WRONG), post_login(client, "nobody", WRONG)

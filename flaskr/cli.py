@@ -1,0 +1,182 @@
+"""Admin commands: `flask --app flaskr users create|list|disable|enable|set-password|delete`."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from datetime import datetime, timedelta
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from pymongo.errors import PyMongoError
+
+from . import accounts, audit, sessions, throttle, users
+from .db import UNAVAILABLE, describe
+
+
+class _Commands(AppGroup):
+    """A command group whose database failures end in one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UNAVAILABLE as e:
+            raise click.ClickException(f"database unreachable: {describe(e)}") from None
+        except PyMongoError as e:
+            raise click.ClickException(f"database error: {describe(e)}") from None
+
+
+users_cli = _Commands("users", help="Create, list, disable, enable, unlock and delete accounts.")
+
+# What the audit trail ("Recent activity") shows as the device for an administrator's change.
+ADMIN_AGENT = "flaskr admin command"
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def read_password(prompt: str = "Password") -> str:
+    """Ask twice (hidden) on a terminal; otherwise read the first line of standard input."""
+    if _interactive():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    try:
+        line = sys.stdin.readline()
+    except UnicodeDecodeError:
+        raise click.ClickException("the password on standard input is not valid UTF-8") from None
+    if not line:
+        raise click.ClickException("no password on standard input")
+    # Only the line ending is removed: spaces are part of a password.
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+def _existing(username: str) -> dict[str, Any]:
+    user = users.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no such user: {username}")
+    return user
+
+
+def _checked_password(username: str) -> str:
+    password = read_password()
+    problem = users.password_problem(password, username)
+    if problem:
+        raise click.ClickException(problem)
+    return password
+
+
+def _audit(event: str, user_id: Any, *, store: bool = True) -> None:
+    retention = timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
+    audit.record(
+        event,
+        user_id=user_id,
+        ip=None,
+        user_agent=ADMIN_AGENT,
+        now=users.now(),
+        retention=retention,
+        store=store,
+    )
+
+
+def _sessions_ended(count: int) -> str:
+    return f"ended {count} session{'' if count == 1 else 's'}"
+
+
+@users_cli.command("create")
+@click.argument("username")
+def create_command(username: str) -> None:
+    """Create a user; the password is asked twice, or read from standard input's first line."""
+    problem = users.username_problem(username)
+    if problem:
+        raise click.ClickException(problem)
+    # A courtesy check before asking for a password; the unique index still decides.
+    if users.find_user(username) is not None:
+        raise click.ClickException(f"the username {username} is already taken")
+    password = _checked_password(username)
+    try:
+        users.create_user(username, password, current_app.config["BCRYPT_ROUNDS"])
+    except users.UsernameTaken:
+        raise click.ClickException(f"the username {username} is already taken") from None
+    click.echo(f"Created user {username}.")
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "never"
+
+
+@users_cli.command("list")
+def list_command() -> None:
+    """List users: username, created, last sign-in (UTC), disabled."""
+    rows = users.list_users()
+    first = next(rows, None)  # the query runs here: no header before a database error
+    width = users.USERNAME_MAX
+    click.echo(f"{'USERNAME':<{width}}  {'CREATED':<16}  {'LAST SIGN-IN':<16}  DISABLED")
+    count = 0
+    for user in itertools.chain([first] if first else [], rows):
+        count += 1
+        click.echo(
+            f"{user['username']:<{width}}  {_when(user.get('created_at')):<16}  "
+            f"{_when(user.get('last_login_at')):<16}  {'yes' if user.get('disabled') else 'no'}"
+        )
+    click.echo(f"{count} user{'' if count == 1 else 's'}.")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_command(username: str) -> None:
+    """Refuse the user's sign-ins and end their sessions."""
+    user = _existing(username)
+    users.set_disabled(user["_id"], True)
+    ended = sessions.end_user_sessions(user["_id"])
+    click.echo(f"Disabled {user['username']}; {_sessions_ended(ended)}.")
+
+
+@users_cli.command("enable")
+@click.argument("username")
+def enable_command(username: str) -> None:
+    """Allow a disabled user to sign in again (and lift a sign-in lockout)."""
+    user = _existing(username)
+    users.set_disabled(user["_id"], False)
+    throttle.clear_user(users.username_key(user["username"]))
+    click.echo(f"Enabled {user['username']}.")
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock_command(username: str) -> None:
+    """Forget the user's failed sign-ins, lifting a lockout before it expires."""
+    user = _existing(username)
+    throttle.clear_user(users.username_key(user["username"]))
+    click.echo(f"Unlocked {user['username']}.")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+def set_password_command(username: str) -> None:
+    """Set a new password (read like `create` does), end the user's sessions, lift a lockout."""
+    user = _existing(username)
+    password = _checked_password(user["username"])
+    ended = accounts.change_password(user["_id"], password, current_app.config["BCRYPT_ROUNDS"])
+    throttle.clear_user(users.username_key(user["username"]))
+    _audit(audit.PASSWORD_CHANGED, user["_id"])
+    click.echo(f"Changed the password of {user['username']}; {_sessions_ended(ended)}.")
+
+
+@users_cli.command("delete")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_command(username: str, yes: bool) -> None:
+    """Delete a user, their sessions and audit events (asks first unless --yes)."""
+    user = _existing(username)
+    if not yes:
+        click.confirm(f"Delete user {user['username']} and end their sessions?", abort=True)
+    # The same as deleting one's own account on /account/delete.
+    ended = accounts.delete_account(user["_id"], user["username"])
+    _audit(audit.ACCOUNT_DELETED, user["_id"], store=False)
+    click.echo(f"Deleted {user['username']}; {_sessions_ended(ended)}.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)

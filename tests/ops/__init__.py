@@ -1,0 +1,1 @@
+"""Operations: admin CLI, health checks, logging, production mode, outages, scale-out."""

@@ -1,0 +1,83 @@
+"""Production mode refuses to start without an explicit SECRET_KEY and MONGO_URI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from flaskr import create_app
+from flaskr.config import ConfigError
+from flaskr.embedded import free_port
+
+from .live import ROOT, SECRET_KEY, app_env
+
+URI = "mongodb://127.0.0.1:27017/flaskr"
+NO_KEY = (
+    "flaskr: PRODUCTION is on but no SECRET_KEY is set; set FLASKR_SECRET_KEY "
+    "(the same value on every app server)."
+)
+NO_URI = (
+    "flaskr: PRODUCTION is on but MONGO_URI is not set; set MONGO_URI to the database, "
+    "e.g. mongodb://127.0.0.1:27017/flaskr."
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, instance_path):
+    for name in ("MONGO_URI", "FLASKR_MONGO_URI", "FLASKR_SECRET_KEY", "FLASKR_PRODUCTION"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_refuses_without_secret_key_and_writes_none(instance_path):
+    with pytest.raises(ConfigError) as e:
+        create_app({"PRODUCTION": True, "MONGO_URI": URI})
+    assert str(e.value) == NO_KEY
+    assert e.value.code == NO_KEY  # SystemExit prints it and exits with status 1
+    assert not (instance_path / "secret_key").exists()
+
+
+def test_refuses_without_mongo_uri():
+    with pytest.raises(ConfigError) as e:
+        create_app({"PRODUCTION": True, "SECRET_KEY": SECRET_KEY})
+    assert str(e.value) == NO_URI
+
+
+def test_refuses_a_short_secret_key():
+    with pytest.raises(ConfigError, match="SECRET_KEY is shorter than 32 characters"):
+        create_app({"PRODUCTION": True, "SECRET_KEY": "too-short", "MONGO_URI": URI})
+
+
+def test_starts_with_both_from_the_environment(monkeypatch):
+    monkeypatch.setenv("FLASKR_PRODUCTION", "true")
+    monkeypatch.setenv("FLASKR_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("MONGO_URI", URI)
+    app = create_app()
+    assert app.config["PRODUCTION"] is True
+    assert (app.config["SECRET_KEY"], app.config["MONGO_URI"]) == (SECRET_KEY, URI)
+
+
+def test_starts_with_both_from_instance_config(instance_path):
+    instance_path.mkdir()
+    (instance_path / "config.py").write_text(
+        f"PRODUCTION = True\nSECRET_KEY = {SECRET_KEY!r}\nMONGO_URI = {URI!r}\n"
+    )
+    assert create_app().config["MONGO_URI"] == URI
+
+
+def test_outside_production_the_defaults_still_apply(instance_path):
+    app = create_app()
+    assert app.config["MONGO_URI"] == "mongodb://127.0.0.1:27018/flaskr"
+    assert (instance_path / "secret_key").exists()
+
+
+def test_gunicorn_refuses_to_start_with_one_line(tmp_path):
+    env = app_env(URI, tmp_path / "instance", FLASKR_PRODUCTION="true")
+    del env["FLASKR_SECRET_KEY"]
+    args = [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"]
+    args += ["--no-control-socket", "--bind", f"127.0.0.1:{free_port()}", "wsgi:app"]
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == NO_KEY + "\n"
