@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import threading
+import time
 from typing import Any
 
 import click
@@ -53,30 +54,38 @@ INDEXES: dict[str, list[tuple[Any, dict[str, Any]]]] = {
 }
 
 
-class _Outage(monitoring.ServerHeartbeatListener):
-    """Logs once when the database becomes unreachable and once when it is back."""
+class _Outage(monitoring.CommandListener):
+    """Logs once when the database becomes unreachable and once when it serves us again."""
 
     def __init__(self) -> None:
         self.down = False
+        self._since = 0.0
         self._lock = threading.Lock()
 
     def failed_request(self, error: Exception) -> None:
         with self._lock:
             if self.down:
                 return
-            self.down = True
+            self.down, self._since = True, time.monotonic()
         log.error("database unreachable: %s", describe(error))
 
-    def started(self, event: monitoring.ServerHeartbeatStartedEvent) -> None:
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
         pass
 
-    def succeeded(self, event: monitoring.ServerHeartbeatSucceededEvent) -> None:
+    def succeeded(self, event: monitoring.CommandSucceededEvent | None) -> None:
+        if not self.down:
+            return
+        took = event.duration_micros / 1e6 if event is not None else 0.0
         with self._lock:
-            was_down, self.down = self.down, False
-        if was_down:
-            log.warning("database reachable again")
+            # Only a command sent after the outage began proves the database is back: one
+            # already in flight may still succeed while a server shuts down, and a heartbeat
+            # may too, which made one outage look like several.
+            if not self.down or time.monotonic() - took < self._since:
+                return
+            self.down = False
+        log.warning("database reachable again")
 
-    def failed(self, event: monitoring.ServerHeartbeatFailedEvent) -> None:
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
 
 

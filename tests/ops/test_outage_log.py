@@ -28,7 +28,7 @@ def test_listener_logs_once_per_outage_and_once_on_recovery(caplog):
         "Topology Description: <...>"
     )
     with caplog.at_level(logging.INFO, logger="flaskr.db"):
-        outage.succeeded(None)  # healthy heartbeats say nothing
+        outage.succeeded(None)  # a healthy database says nothing
         for _ in range(5):
             outage.failed_request(error)
         outage.started(None)
