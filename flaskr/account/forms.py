@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import users
+from ..forms import SecretField
 
 
 def _new_password_rules(form, field):
@@ -17,7 +17,7 @@ def _new_password_rules(form, field):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
+    current_password = SecretField(
         "Current password",
         validators=[
             DataRequired("Enter your current password."),
@@ -25,7 +25,7 @@ class ChangePasswordForm(FlaskForm):
         ],
         render_kw={"autocomplete": "current-password", "maxlength": users.PASSWORD_MAX},
     )
-    new_password = PasswordField(
+    new_password = SecretField(
         "New password",
         validators=[DataRequired("Choose a new password."), _new_password_rules],
         render_kw={"autocomplete": "new-password", "maxlength": users.PASSWORD_MAX},
@@ -33,7 +33,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField(
+    password = SecretField(
         "Your password",
         validators=[
             DataRequired("Enter your password to confirm."),
