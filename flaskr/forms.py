@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from wtforms import PasswordField, StringField
-from wtforms.validators import StopValidation
+from wtforms.validators import DataRequired, Length, StopValidation
+
+from . import users
 
 
 class _OneText:
@@ -32,3 +34,15 @@ class TextField(_OneText, StringField):
 
 class SecretField(_OneText, PasswordField):
     pass
+
+
+def current_password_field(label: str, required: str) -> SecretField:
+    """A field for the password the user has now: sign-in and every confirmation."""
+    return SecretField(
+        label,
+        validators=[
+            DataRequired(required),
+            Length(max=users.PASSWORD_MAX, message="That password is too long."),
+        ],
+        render_kw={"autocomplete": "current-password", "maxlength": users.PASSWORD_MAX},
+    )

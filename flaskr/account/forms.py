@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from .. import users
-from ..forms import SecretField
+from ..forms import SecretField, current_password_field
 
 
 def _new_password_rules(form, field):
@@ -17,14 +17,7 @@ def _new_password_rules(form, field):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = SecretField(
-        "Current password",
-        validators=[
-            DataRequired("Enter your current password."),
-            Length(max=users.PASSWORD_MAX, message="That password is too long."),
-        ],
-        render_kw={"autocomplete": "current-password", "maxlength": users.PASSWORD_MAX},
-    )
+    current_password = current_password_field("Current password", "Enter your current password.")
     new_password = SecretField(
         "New password",
         validators=[DataRequired("Choose a new password."), _new_password_rules],
@@ -33,11 +26,4 @@ class ChangePasswordForm(FlaskForm):
 
 
 class DeleteAccountForm(FlaskForm):
-    password = SecretField(
-        "Your password",
-        validators=[
-            DataRequired("Enter your password to confirm."),
-            Length(max=users.PASSWORD_MAX, message="That password is too long."),
-        ],
-        render_kw={"autocomplete": "current-password", "maxlength": users.PASSWORD_MAX},
-    )
+    password = current_password_field("Your password", "Enter your password to confirm.")

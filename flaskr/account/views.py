@@ -46,6 +46,19 @@ def _throttled(e: TooManyAttempts, **forms):
     return _page(**forms, status=429, headers={"Retry-After": str(e.retry_after)})
 
 
+def _password_refused(form, field, form_name: str):
+    """The page to answer unless the form is valid and `field` holds the user's password."""
+    if not form.validate_on_submit():
+        return _page(**{form_name: form}, status=400)
+    try:
+        if confirm_password(current_user, field.data):
+            return None
+    except TooManyAttempts as e:
+        return _throttled(e, **{form_name: form})
+    field.errors.append(WRONG_PASSWORD)
+    return _page(**{form_name: form}, status=400)
+
+
 @bp.get("")
 def index():
     return _page()
@@ -54,14 +67,9 @@ def index():
 @bp.post("/password")
 def change_password():
     form = ChangePasswordForm()
-    if not form.validate_on_submit():
-        return _page(password_form=form, status=400)
-    try:
-        if not confirm_password(current_user, form.current_password.data):
-            form.current_password.errors.append(WRONG_PASSWORD)
-            return _page(password_form=form, status=400)
-    except TooManyAttempts as e:
-        return _throttled(e, password_form=form)
+    refused = _password_refused(form, form.current_password, "password_form")
+    if refused:
+        return refused
     ended = accounts.change_password(
         current_user.id,
         form.new_password.data,
@@ -100,14 +108,9 @@ def revoke_session(session_id: str):
 @bp.post("/delete")
 def delete_account():
     form = DeleteAccountForm()
-    if not form.validate_on_submit():
-        return _page(delete_form=form, status=400)
-    try:
-        if not confirm_password(current_user, form.password.data):
-            form.password.errors.append(WRONG_PASSWORD)
-            return _page(delete_form=form, status=400)
-    except TooManyAttempts as e:
-        return _throttled(e, delete_form=form)
+    refused = _password_refused(form, form.password, "delete_form")
+    if refused:
+        return refused
     user_id = current_user.id
     accounts.delete_account(user_id, current_user.username)
     logout_user()

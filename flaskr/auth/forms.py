@@ -7,7 +7,7 @@ from wtforms import BooleanField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import users
-from ..forms import SecretField, TextField
+from ..forms import SecretField, TextField, current_password_field
 
 
 def _username_rules(form, field):
@@ -44,12 +44,5 @@ class LoginForm(FlaskForm):
         ],
         render_kw={"autocomplete": "username", "maxlength": users.USERNAME_MAX},
     )
-    password = SecretField(
-        "Password",
-        validators=[
-            DataRequired("Enter your password."),
-            Length(max=users.PASSWORD_MAX, message="That password is too long."),
-        ],
-        render_kw={"autocomplete": "current-password", "maxlength": users.PASSWORD_MAX},
-    )
+    password = current_password_field("Password", "Enter your password.")
     remember = BooleanField("Keep me signed in on this device")
