@@ -1,4 +1,4 @@
-"""What happens to a whole account: a new password, or deletion of all it owns.
+"""What happens to a whole account: a new password, disabling, or deletion of all it owns.
 
 The account page and the admin CLI both call these, so the two doors cannot drift apart.
 """
@@ -15,6 +15,14 @@ def change_password(user_id: Any, password: str, rounds: int, *, keep: str | Non
     users.set_password(user_id, password, rounds)
     # Other devices, remember-me cookies included, must sign in with the new password.
     return sessions.end_user_sessions(user_id, keep=keep)
+
+
+def disable_account(user_id: Any) -> int:
+    """Refuse the user's sign-ins and end all their sessions; return how many ended."""
+    # The flag first: a sign-in racing with this either sees it (login.sign_in) or started
+    # its session early enough to be ended here. Sessions carry no "disabled" of their own.
+    users.set_disabled(user_id, True)
+    return sessions.end_user_sessions(user_id)
 
 
 def delete_account(user_id: Any, username: str) -> int:

@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from pymongo.errors import PyMongoError
 
-from . import accounts, audit, sessions, throttle, users
+from . import accounts, audit, throttle, users
 from .db import UNAVAILABLE, describe
 
 
@@ -128,8 +128,7 @@ def list_command() -> None:
 def disable_command(username: str) -> None:
     """Refuse the user's sign-ins and end their sessions."""
     user = _existing(username)
-    users.set_disabled(user["_id"], True)
-    ended = sessions.end_user_sessions(user["_id"])
+    ended = accounts.disable_account(user["_id"])
     click.echo(f"Disabled {user['username']}; {_sessions_ended(ended)}.")
 
 

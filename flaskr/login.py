@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, abort, current_app, request, session
 from flask_login import UserMixin, current_user, login_user, logout_user
 
 from . import audit, sessions, throttle, users
@@ -30,19 +30,23 @@ class TooManyAttempts(Exception):
 
 
 class SignedInUser(UserMixin):
-    """The user behind the current request; `get_id()` is the session token."""
+    """The user behind the current request; `get_id()` is the session token.
 
-    def __init__(self, token: str, session: dict[str, Any], user: dict[str, Any]) -> None:
+    Built from the session record alone, which carries what the pages show of the user;
+    `doc`, the full user document, is read only when asked for.
+    """
+
+    def __init__(self, token: str, session: dict[str, Any], user: dict[str, Any] | None = None):
         self.token = token
         self.session = session
-        self.doc = user
+        self._doc = user
 
     def get_id(self) -> str:
         return self.token
 
     @property
     def id(self) -> Any:
-        return self.doc["_id"]
+        return self.session["user_id"]
 
     @property
     def session_id(self) -> str:
@@ -50,7 +54,32 @@ class SignedInUser(UserMixin):
 
     @property
     def username(self) -> str:
-        return self.doc["username"]
+        return self.session["username"]
+
+    @property
+    def created_at(self) -> Any:
+        """When the account was created."""
+        return self.session["user_created_at"]
+
+    @property
+    def signed_in_at(self) -> Any:
+        """When this session started."""
+        return self.session["created_at"]
+
+    @property
+    def previous_login_at(self) -> Any:
+        """The account's sign-in before this session's, or None."""
+        return self.session.get("previous_login_at")
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        """The user's document, read on first use; 401 if the account is being deleted."""
+        if self._doc is None:
+            self._doc = users.find_user_by_id(self.id)
+            if self._doc is None:
+                # Deleted between loading this session and now: its sessions are ending too.
+                abort(401)
+        return self._doc
 
 
 def lifetimes() -> sessions.Lifetimes:
@@ -88,11 +117,14 @@ def _user_id_for(username: str) -> Any:
 @login_manager.user_loader
 def load_user(token: str) -> SignedInUser | None:
     found = sessions.load_session(token, now=users.now(), life=lifetimes())
-    return SignedInUser(token, *found) if found else None
+    return SignedInUser(token, found) if found else None
 
 
-def sign_in(user: dict[str, Any], remember: bool) -> SignedInUser:
-    """Start a server-side session for `user` and sign this browser in with it."""
+def sign_in(user: dict[str, Any], remember: bool) -> SignedInUser | None:
+    """Start a server-side session for `user` and sign this browser in with it.
+
+    None if the account was disabled or deleted while its password was being checked.
+    """
     # Signing in over another sign-in ends that session (and its remember-me cookie), so
     # no copy of the old cookie stays valid.
     if current_user.is_authenticated:
@@ -100,17 +132,21 @@ def sign_in(user: dict[str, Any], remember: bool) -> SignedInUser:
     # A fresh Flask session: nothing planted before sign-in survives it (no fixation).
     session.clear()
     at = users.now()
-    token = sessions.create_session(
-        user["_id"],
+    token, record = sessions.create_session(
+        user,
         ip=client_ip(),
         user_agent=request.user_agent.string,
         remember=remember,
         now=at,
         life=lifetimes(),
     )
+    # After the session exists: a disable or deletion either sees it and ends it, or has
+    # already happened and this finds no account it may sign in to.
     user = users.record_login(user, at)
-    session_doc = {"_id": sessions.token_hash(token), "created_at": at, "remember": remember}
-    signed_in = SignedInUser(token, session_doc, user)
+    if user is None:
+        sessions.end_session(record["_id"])
+        return None
+    signed_in = SignedInUser(token, record, user)
     login_user(signed_in, remember=remember)
     return signed_in
 
@@ -145,6 +181,8 @@ def attempt_sign_in(username: str, password: str, remember: bool) -> SignedInUse
     if user is None:
         return None
     signed_in = sign_in(user, remember=remember)
+    if signed_in is None:
+        return None
     record_event(audit.SIGN_IN, user["_id"])
     return signed_in
 

@@ -28,7 +28,7 @@ def index():
 def user():
     events = audit.recent(current_user.id, now=users.now())
     return render_template(
-        "user.html", user=current_user.doc, events=events, describe_event=_describe_event
+        "user.html", user=current_user, events=events, describe_event=_describe_event
     )
 
 

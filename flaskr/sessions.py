@@ -1,4 +1,11 @@
-"""Server-side sign-in sessions: the cookie carries a random token, the database its hash."""
+"""Server-side sign-in sessions: the cookie carries a random token, the database its hash.
+
+A session record also carries what the pages show of its user (name, when the account was
+made, and the sign-in before this one), so loading one is a single find by `_id`: no join,
+no second query. That copy stays honest because an account's sessions end whenever the account is
+disabled or deleted (accounts.py), and a sign-in that races with either ends its own new
+session (login.sign_in). Usernames never change.
+"""
 
 from __future__ import annotations
 
@@ -46,19 +53,26 @@ def _expiry(session: dict[str, Any], life: Lifetimes) -> datetime:
 
 
 def create_session(
-    user_id: ObjectId,
+    user: dict[str, Any],
     *,
     ip: str | None,
     user_agent: str,
     remember: bool,
     now: datetime,
     life: Lifetimes,
-) -> str:
-    """Record a new session for `user_id`; return its token (shown once, stored hashed)."""
+) -> tuple[str, dict[str, Any]]:
+    """Record a new session for `user` (its document); return the token and the record.
+
+    The token goes to the browser once; only its hash is stored.
+    """
     token = secrets.token_urlsafe(32)
     doc = {
         "_id": token_hash(token),
-        "user_id": user_id,
+        "user_id": user["_id"],
+        "username": user["username"],
+        "user_created_at": user["created_at"],
+        # The sign-in before this one, as the user page shows it to this session.
+        "previous_login_at": user.get("last_login_at"),
         "created_at": now,
         "last_seen_at": now,
         "ip": ip,
@@ -67,29 +81,25 @@ def create_session(
     }
     doc["expires_at"] = _expiry(doc, life)
     collection("sessions", durable=True).insert_one(doc)
-    return token
+    return token, doc
 
 
-_LOAD = [
-    {"$lookup": {"from": "users", "localField": "user_id", "foreignField": "_id", "as": "user"}},
-    {"$limit": 1},
-]
+# What a request reads of its session: not the address and device, which only the account
+# page lists.
+_USER = ("username", "user_created_at", "previous_login_at")
+_LOAD = ("user_id", *_USER, "created_at", "last_seen_at", "remember")
 
 
-def load_session(
-    token: str, *, now: datetime, life: Lifetimes
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """The live (session, user) for `token` in one round trip, or None; ends stale sessions."""
+def load_session(token: str, *, now: datetime, life: Lifetimes) -> dict[str, Any] | None:
+    """The live session for `token` in one round trip, or None; ends stale sessions."""
     if not isinstance(token, str):
         return None
     sid = token_hash(token)
-    found = list(collection("sessions").aggregate([{"$match": {"_id": sid}}, *_LOAD]))
-    if not found:
+    session = collection("sessions").find_one({"_id": sid}, _LOAD)
+    if session is None:
         return None
-    session = found[0]
-    user = session.pop("user")[0] if session.get("user") else None
     # Expiry is decided here, not by the TTL index: the server sweeps only once a minute.
-    if user is None or user.get("disabled") or now >= _expiry(session, life):
+    if now >= _expiry(session, life) or not _has_user(session):
         end_session(sid)
         return None
     if now - session["last_seen_at"] >= TOUCH_INTERVAL:
@@ -98,7 +108,25 @@ def load_session(
         collection("sessions").update_one(
             {"_id": sid}, {"$set": {"last_seen_at": now, "expires_at": session["expires_at"]}}
         )
-    return session, user
+    return session
+
+
+def _has_user(session: dict[str, Any]) -> bool:
+    """Whether the session carries its user, copying it in once for records made before
+    sessions did (such a record still defers to a disabled or deleted account)."""
+    if "username" in session:
+        return True
+    user = collection("users").find_one({"_id": session["user_id"]})
+    if user is None or user.get("disabled"):
+        return False
+    copy = {
+        "username": user["username"],
+        "user_created_at": user["created_at"],
+        "previous_login_at": user.get("previous_login_at"),
+    }
+    collection("sessions").update_one({"_id": session["_id"]}, {"$set": copy})
+    session.update(copy)
+    return True
 
 
 def end_session(session_id: str) -> bool:

@@ -104,12 +104,18 @@ def authenticate(username: str, password: str, rounds: int) -> dict[str, Any] | 
     return user
 
 
-def record_login(user: dict[str, Any], at: datetime) -> dict[str, Any]:
-    """Set the user's last sign-in time, keeping the one before; return the updated user."""
+def record_login(user: dict[str, Any], at: datetime) -> dict[str, Any] | None:
+    """Set the user's last sign-in time, keeping the one before; return the updated user.
+
+    None if the account is gone or disabled by now: the sign-in must not go ahead.
+    """
     previous = user.get("last_login_at")
-    collection("users").update_one(
-        {"_id": user["_id"]}, {"$set": {"last_login_at": at, "previous_login_at": previous}}
+    result = collection("users").update_one(
+        {"_id": user["_id"], "disabled": {"$ne": True}},
+        {"$set": {"last_login_at": at, "previous_login_at": previous}},
     )
+    if result.matched_count != 1:
+        return None
     return {**user, "last_login_at": at, "previous_login_at": previous}
 
 

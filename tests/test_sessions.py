@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from flaskr import sessions, users
+from flaskr import accounts, sessions, users
 from tests.conftest import PASSWORD, AuthActions, copy_cookies, page_text, session_token
 
 UA = "Mozilla/5.0 (flaskr-tests) Browser/1.0"
@@ -46,6 +46,9 @@ def test_session_record(app, client, auth, db, remember):
     assert record["_id"] == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(record)
     assert record["user_id"] == db.users.find_one()["_id"]
+    # What every signed-in request shows of its user travels with the session.
+    assert record["username"] == "alice"
+    assert record["user_created_at"] == db.users.find_one()["created_at"]
     assert record["created_at"] == record["last_seen_at"]
     assert record["ip"] == "127.0.0.1"
     assert record["user_agent"] == UA
@@ -151,7 +154,7 @@ def test_deleted_user_is_signed_out(app, client, auth, db):
     auth.register()
     auth.login()
     with app.app_context():
-        users.delete_user(db.users.find_one()["_id"])
+        accounts.delete_account(db.users.find_one()["_id"], "alice")
     assert not signed_in(client)
     assert db.sessions.count_documents({}) == 0
 
@@ -239,11 +242,12 @@ def test_last_seen_written_at_most_once_a_minute(client, auth, db, clock):
 
 
 @pytest.mark.db
-def test_disabled_user_is_signed_out_and_cannot_sign_in(client, auth, db):
+def test_disabled_user_is_signed_out_and_cannot_sign_in(app, client, auth, db):
     auth.register()
     auth.login()
     assert signed_in(client)
-    db.users.update_one({"username_key": "alice"}, {"$set": {"disabled": True}})
+    with app.app_context():
+        accounts.disable_account(db.users.find_one()["_id"])
     assert not signed_in(client)
     assert db.sessions.count_documents({}) == 0
     response = auth.login()
@@ -304,9 +308,85 @@ def test_a_signed_in_page_costs_one_round_trip(command_log, client, auth, clock)
     del command_log.seen[:]
     # "/" needs only the signed-in user (/user also reads its recent activity).
     assert "You are signed in as" in page_text(client.get("/"))
-    assert command_log.names() == ["aggregate"]
+    assert command_log.names() == ["find"]
     # Once a minute the last-seen time is written too.
     clock.advance(minutes=2)
     del command_log.seen[:]
     assert "You are signed in as" in page_text(client.get("/"))
-    assert command_log.names() == ["aggregate", "update"]
+    assert command_log.names() == ["find", "update"]
+
+
+@pytest.mark.realdb
+def test_the_api_reads_only_the_session(command_log, client, auth):
+    auth.register()
+    auth.login()
+    del command_log.seen[:]
+    assert client.get("/api/v1/me").json["user"]["username"] == "alice"
+    assert [(name, coll) for name, coll, _ in command_log.seen] == [("find", "sessions")]
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("ending", ["disable", "delete"])
+def test_an_account_ended_during_the_password_check_is_not_signed_in(
+    app, client, auth, db, monkeypatch, ending
+):
+    """The session copies its user, so a sign-in racing with disable or delete must not win."""
+    auth.register()
+    check = users.authenticate
+
+    def racing(username, password, rounds):
+        user = check(username, password, rounds)
+        if ending == "disable":
+            accounts.disable_account(user["_id"])
+        else:
+            accounts.delete_account(user["_id"], user["username"])
+        return user
+
+    monkeypatch.setattr(users, "authenticate", racing)
+    response = auth.login()
+    assert response.status_code == 401
+    assert users.INCORRECT_LOGIN in page_text(response)
+    assert db.sessions.count_documents({}) == 0
+    assert not signed_in(client)
+
+
+@pytest.mark.db
+def test_a_session_recorded_before_it_carried_its_user_still_works(client, auth, db):
+    auth.register()
+    auth.login()
+    db.sessions.update_one({}, {"$unset": {"username": "", "user_created_at": ""}})
+    assert "You are signed in as <strong>alice</strong>" in client.get("/").get_data(as_text=True)
+    # Copied in once, so the next request needs the session alone.
+    record = db.sessions.find_one()
+    assert record["username"] == "alice"
+    assert record["user_created_at"] == db.users.find_one()["created_at"]
+
+
+@pytest.mark.db
+def test_an_old_session_of_a_disabled_user_ends(client, auth, db):
+    auth.register()
+    auth.login()
+    db.sessions.update_one({}, {"$unset": {"username": "", "user_created_at": ""}})
+    db.users.update_one({}, {"$set": {"disabled": True}})
+    assert not signed_in(client)
+    assert db.sessions.count_documents({}) == 0
+
+
+@pytest.mark.db
+def test_the_full_user_document_is_read_only_when_asked_for(app, client, auth, db):
+    """`current_user.doc`, for features built on flaskr: read once, and 401 once deleted."""
+    from werkzeug.exceptions import Unauthorized
+
+    from flaskr.login import load_user
+
+    auth.register()
+    auth.login()
+    token = session_token(app, client)
+    with app.test_request_context():
+        current = load_user(token)
+        assert current.doc["password_hash"] == db.users.find_one()["password_hash"]
+        assert current.doc is current.doc
+        db.users.delete_many({})
+        gone = load_user(token)  # between deleting the user and ending its sessions
+        with pytest.raises(Unauthorized):
+            gone.doc

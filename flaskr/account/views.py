@@ -28,7 +28,6 @@ def device(user_agent: str | None) -> str:
 def _page(password_form=None, delete_form=None, status: int = 200, headers=None):
     page = render_template(
         "account/index.html",
-        user=current_user.doc,
         # This device first, then the others, most recently used first.
         sessions=sorted(
             sessions.list_sessions(current_user.id, now=users.now()),

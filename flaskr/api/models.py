@@ -53,10 +53,18 @@ class User(Strict):
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> User:
+        """From a user document (a new account)."""
         return cls(
             username=doc["username"],
             created_at=doc["created_at"],
             last_login_at=doc.get("last_login_at"),
+        )
+
+    @classmethod
+    def signed_in(cls, user: Any) -> User:
+        """From the signed-in user (login.SignedInUser), without reading the user document."""
+        return cls(
+            username=user.username, created_at=user.created_at, last_login_at=user.signed_in_at
         )
 
 

@@ -112,7 +112,7 @@ def login():
         ) from None
     if signed_in is None:
         raise ApiError(401, users.INCORRECT_LOGIN, "invalid_credentials")
-    body = SignedIn(user=User.of(signed_in.doc), csrf_token=fresh_csrf_token())
+    body = SignedIn(user=User.signed_in(signed_in), csrf_token=fresh_csrf_token())
     return jsonify(body.model_dump(mode="json"))
 
 
@@ -126,7 +126,7 @@ def logout():
 @bp.get("/me")
 @login_required
 def me():
-    return jsonify(UserOut(user=User.of(current_user.doc)).model_dump(mode="json"))
+    return jsonify(UserOut(user=User.signed_in(current_user)).model_dump(mode="json"))
 
 
 @bp.get("/openapi.json")

@@ -30,9 +30,15 @@ def user_doc(app, name: str):
 def start_session(app, user_id) -> str:
     with app.app_context():
         life = sessions.Lifetimes.from_config(app.config)
-        return sessions.create_session(
-            user_id, ip="127.0.0.1", user_agent="test", remember=True, now=users.now(), life=life
+        token, _ = sessions.create_session(
+            users.find_user_by_id(user_id),
+            ip="127.0.0.1",
+            user_agent="test",
+            remember=True,
+            now=users.now(),
+            life=life,
         )
+        return token
 
 
 def live_sessions(app, user_id) -> int:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from flaskr import users
+from flaskr import accounts, users
 from tests.conftest import PASSWORD
 
 from .conftest import add_user, database, post_login, signed_in_client
@@ -84,7 +84,8 @@ def test_a_disabled_user_cannot_sign_in(app, client):
 @pytest.mark.db
 def test_disabling_a_user_ends_their_sessions_at_once(app, alice):
     laptop = signed_in_client(app)
-    database(app).users.update_one({"_id": alice["_id"]}, {"$set": {"disabled": True}})
+    with app.app_context():
+        assert accounts.disable_account(alice["_id"]) == 1
     assert not signed_in(laptop)
     assert database(app).sessions.count_documents({"user_id": alice["_id"]}) == 0
 
@@ -98,6 +99,7 @@ def test_disabling_on_one_instance_signs_out_on_another(backend, make_app):
     other = second.test_client()
     other.set_cookie("session", browser.get_cookie("session").value)
     assert signed_in(other)
-    database(second).users.update_one({"_id": user["_id"]}, {"$set": {"disabled": True}})
+    with second.app_context():
+        accounts.disable_account(user["_id"])
     assert not signed_in(browser)
     assert not signed_in(other)
