@@ -1,4 +1,4 @@
-"""`make bench`: bcrypt ceiling, sign-in throughput, page throughput, scale and memory.
+"""`make bench`: bcrypt ceiling, sign-in and page throughput (with CPU by process), scale, memory.
 
 Writes every figure to `benchmarks/results/latest.json`, then draws `latest.png`. A benchmark
 whose route is not in the app yet is reported as missing with the reason, never as a number.
