@@ -13,8 +13,9 @@ import matplotlib.pyplot as plt
 
 
 def draw(report: dict[str, Any], path: Path) -> None:
-    """Four panels: sign-in rate vs ceiling, latency, page rates, memory per worker."""
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    """Sign-in rate vs ceiling, latency, page rates, memory per worker, then CPU by process."""
+    cpu = "cpu_ms_per_signin" in report["signin"]  # older reports have no CPU figures
+    fig, axes = plt.subplots(3 if cpu else 2, 2, figsize=(11, 11 if cpu else 7.5))
     m = report["machine"]
     fig.suptitle(
         f"flaskr on {m['cores']} cores ({m['cpu']}), {report.get('database', '?')}, "
@@ -25,6 +26,9 @@ def draw(report: dict[str, Any], path: Path) -> None:
     _latency(axes[0][1], report)
     _pages(axes[1][0], report)
     _memory(axes[1][1], report)
+    if cpu:
+        _cpu_signin(axes[2][0], report)
+        _cpu_pages(axes[2][1], report)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -88,3 +92,39 @@ def _memory(ax, report: dict[str, Any]) -> None:
     _bars(ax, labels, [w["peak_rss_mb"] for w in workers], ["#a07030"] * len(workers))
     ax.set_ylabel("MB")
     ax.set_title("Peak RSS per worker after the runs", fontsize=10)
+
+
+PARTY_COLORS = {"database": "#8060b0", "app": "#3070b0", "load": "#999999"}
+
+
+def _stack(ax, labels: list[str], figures: list[dict[str, Any] | None], width: float = 0.8) -> None:
+    """One bar per run, stacked by process, the total written on top."""
+    bottoms = [0.0] * len(labels)
+    for party, color in PARTY_COLORS.items():
+        values = [(f or {}).get(party) for f in figures]
+        unread = all(v is None for v in values)  # a database named by MONGO_URI is not ours
+        heights = [v or 0 for v in values]
+        label = f"{party} (not measured)" if unread else party
+        ax.bar(labels, heights, width, bottom=bottoms, color=color, label=label)
+        bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+    for i, f in enumerate(figures):
+        note = f"{f['total']:.2f}" if f and "total" in f else "not measured"
+        ax.annotate(note, (i, bottoms[i]), ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel("CPU ms per request")
+    ax.set_ylim(0, max(bottoms, default=0) * 1.2 or 1)
+    ax.legend(fontsize=8, loc="upper right")
+
+
+def _cpu_signin(ax, report: dict[str, Any]) -> None:
+    _stack(ax, ["sign-in"], [report["signin"]["cpu_ms_per_signin"]], width=0.4)
+    ax.set_xlim(-0.6, 1.4)
+    bcrypt = report["bcrypt"]["median_ms"]
+    ax.axhline(bcrypt, color="#c03030", linestyle="--", linewidth=1, label="one bcrypt check")
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_title("CPU per sign-in, by process", fontsize=10)
+
+
+def _cpu_pages(ax, report: dict[str, Any]) -> None:
+    routes = report["pages"]["routes"]
+    _stack(ax, list(routes), [r.get("cpu_ms_per_request") for r in routes.values()])
+    ax.set_title("CPU per signed-in GET, by process", fontsize=10)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from typing import Any
 
+from .cpu import CpuMeter
 from .harness import HOST, load
 from .server import Gunicorn
 
@@ -87,7 +88,9 @@ def python_get(port: int, path: str, cookies: dict[str, str], seconds: float) ->
     }
 
 
-def bench_pages(server: Gunicorn, cookies: dict[str, str], seconds: float) -> dict[str, Any]:
+def bench_pages(
+    server: Gunicorn, cookies: dict[str, str], seconds: float, meter: CpuMeter | None = None
+) -> dict[str, Any]:
     """Signed-in GET /user and /api/v1/me against GET /healthz on the same server."""
     measure = wrk if shutil.which("wrk") else python_get
     routes: dict[str, Any] = {}
@@ -99,7 +102,12 @@ def bench_pages(server: Gunicorn, cookies: dict[str, str], seconds: float) -> di
                 "in this app yet, so there is no figure"
             }
             continue
+        before = meter.read() if meter else None
         routes[path] = measure(server.port, path, cookies, seconds)
+        if meter:
+            routes[path]["cpu_ms_per_request"] = meter.per_request(
+                before, meter.read(), routes[path]["requests"]
+            )
         # The session must still be valid afterwards, or the figure measured redirects.
         routes[path]["still_signed_in"] = probe(server.port, path, cookies) == 200
     result: dict[str, Any] = {"routes": routes}

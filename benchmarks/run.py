@@ -1,4 +1,4 @@
-"""`make bench`: bcrypt ceiling, sign-in throughput, page throughput, scale and memory.
+"""`make bench`: bcrypt ceiling, sign-in and page throughput (with CPU by process), scale, memory.
 
 Writes every figure to `benchmarks/results/latest.json`, then draws `latest.png`. A benchmark
 whose route is not in the app yet is reported as missing with the reason, never as a number.
@@ -21,6 +21,7 @@ from typing import Any
 from flaskr import config, db, passwords
 
 from . import chart, table
+from .cpu import CpuMeter, meter_for
 from .harness import (
     SEED_PASSWORD,
     Database,
@@ -97,9 +98,14 @@ def parallel_checks(hashed: str, samples: int) -> float:
 
 
 def bench_signin(
-    server: Gunicorn, names: list[str], concurrency: int, seconds: float, ceiling: float | None
+    server: Gunicorn,
+    names: list[str],
+    concurrency: int,
+    seconds: float,
+    ceiling: float | None,
+    meter: CpuMeter | None = None,
 ) -> dict[str, Any]:
-    """Sign in as random seeded users at fixed concurrency for `seconds`."""
+    """Sign in as random seeded users at fixed concurrency for `seconds` (CPU by `meter`)."""
     spec = {
         "mode": "signin",
         "port": server.port,
@@ -108,7 +114,9 @@ def bench_signin(
         "users": names,
         "password": SEED_PASSWORD,
     }
+    before = meter.read() if meter else None
     got = load(spec)
+    after = meter.read() if meter else None
     # The rate counts sign-ins completed within the window; latency counts every one.
     done = got["in_window"].get("signin 302", 0)
     result = {
@@ -123,6 +131,9 @@ def bench_signin(
         "p95_ms": _r(got["p95_ms"]),
         "p99_ms": _r(got["p99_ms"]),
     }
+    if meter:
+        # Per sign-in completed at any time: the CPU was read around the whole load run.
+        result["cpu_ms_per_signin"] = meter.per_request(before, after, result["signins"])
     if ceiling:
         result["ratio_to_ceiling"] = round(result["per_s"] / ceiling, 3)
         result["target"] = 0.95
@@ -159,11 +170,16 @@ def run(settings: dict[str, Any], out: Path, workdir: Path) -> dict[str, Any]:
         print(f"gunicorn: {n} gthread workers x {settings['threads']} threads", flush=True)
         bench_signin(server, names, 4 * n, settings["warmup_s"], None)  # warm-up, not kept
         print(f"sign-in: {settings['signin_s']} s at concurrency {4 * n}", flush=True)
-        report["signin"] = bench_signin(server, names, 4 * n, settings["signin_s"], ceiling)
+        meter = meter_for(database, server)
+        report["signin"] = bench_signin(server, names, 4 * n, settings["signin_s"], ceiling, meter)
+        cpu = report["signin"]["cpu_ms_per_signin"]
+        if "total" in cpu:
+            # What a sign-in costs beyond its one bcrypt check: the overhead budget.
+            cpu["non_bcrypt"] = round(cpu["total"] - report["bcrypt"]["median_ms"], 3)
 
         print("pages: /healthz, /user, /api/v1/me", flush=True)
         cookies = signed_in_cookies(server.port, names[0], SEED_PASSWORD)
-        report["pages"] = bench_pages(server, cookies, settings["pages_s"])
+        report["pages"] = bench_pages(server, cookies, settings["pages_s"], meter)
 
         print(f"scale: {settings['users']} then {settings['scale_users']} users", flush=True)
         small = bench_signin(server, names, n, settings["scale_s"], None)
@@ -208,8 +224,12 @@ def summary(report: dict[str, Any]) -> str:
         f"sign-in: {s['per_s']}/s ({s['ratio_to_ceiling']} of ceiling), p50 {s['p50_ms']} ms, "
         f"p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms",
     ]
+    if "cpu_ms_per_signin" in s:
+        lines.append("  CPU per sign-in: " + _cpu(s["cpu_ms_per_signin"]))
     for path, r in p["routes"].items():
         lines.append(f"GET {path}: " + (r["missing"] if "missing" in r else f"{r['per_s']}/s"))
+        if "cpu_ms_per_request" in r:
+            lines.append("  CPU per request: " + _cpu(r["cpu_ms_per_request"]))
     sc = report["scale"]
     lines.append(
         f"scale: p50 {sc['small']['p50_ms']} ms at {sc['small']['users']} users, "
@@ -218,6 +238,18 @@ def summary(report: dict[str, Any]) -> str:
     lines.append(f"peak RSS per worker: {report['memory']['max_peak_rss_mb']} MB")
     lines.append(f"took {report['duration_s']} s")
     return "\n".join(lines)
+
+
+def _cpu(cpu: dict[str, Any]) -> str:
+    """One line of CPU ms by party, as `summary` prints it."""
+    if "total" not in cpu:
+        return "not measured (no request completed)"
+    parts = []
+    for party in ("database", "app", "load", "total", "non_bcrypt"):
+        if party in cpu:
+            value = cpu[party]
+            parts.append(f"{party} " + ("not measured" if value is None else f"{value} ms"))
+    return ", ".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,10 +77,52 @@ def markdown(report: dict[str, Any]) -> str:
         "| Benchmark | Result | Target | Met |",
         "| --- | --- | --- | --- |",
         *(f"| {a} | {b_} | {c} | {d} |" for a, b_, c, d in rows),
+        *cpu_markdown(report),
         "",
         "![Benchmark chart](benchmarks/results/latest.png)",
     ]
     return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "not measured" if value is None else f"{value:.2f}"
+
+
+def _cpu_row(label: str, cpu: dict[str, Any] | None, beyond: bool = False) -> str:
+    if cpu is None:
+        return f"| {label} | not measured: the route is not in the app yet | | | | |"
+    if "total" not in cpu:
+        return f"| {label} | not measured: no request completed | | | | |"
+    cells = [_ms(cpu[k]) for k in ("database", "app", "load", "total")]
+    cells.append(_ms(cpu.get("non_bcrypt")) if beyond else "")
+    return f"| {label} | {' | '.join(cells)} |"
+
+
+def cpu_markdown(report: dict[str, Any]) -> list[str]:
+    """The CPU table: ms of CPU per completed request, by process; empty for older reports."""
+    signin = report["signin"].get("cpu_ms_per_signin")
+    if signin is None:
+        return []
+    routes = report["pages"]["routes"]
+    rows = [_cpu_row("Sign-in (form GET + POST)", signin, beyond=True)]
+    for path, label in (
+        ("/healthz", ""),
+        ("/user", " (signed in)"),
+        ("/api/v1/me", " (signed in)"),
+    ):
+        rows.append(_cpu_row(f"`GET {path}`{label}", routes[path].get("cpu_ms_per_request")))
+    lines = [
+        "",
+        "CPU per request, by process, in ms: the CPU time each used during the run divided by "
+        "the requests completed in it.",
+        "",
+        "| Run | Database | App (gunicorn) | Load generator | Total | Beyond one bcrypt check |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+    ]
+    for party, reason in signin.get("not_measured", {}).items():
+        lines += ["", f"{party.capitalize()} not measured: {reason}; the totals leave it out."]
+    return lines
 
 
 def soak_markdown(report: dict[str, Any]) -> str:

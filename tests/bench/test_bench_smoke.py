@@ -13,6 +13,16 @@ pytestmark = pytest.mark.realdb
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def assert_cpu_figures(cpu: dict, requests: int, *parties: str) -> None:
+    """CPU ms per request for each party: numbers, none negative, counted over `requests`."""
+    assert cpu["requests"] == requests > 0
+    for party in ("app", "load", "total", *parties):
+        assert isinstance(cpu[party], int | float) and cpu[party] >= 0, (party, cpu)
+    # The run's database is the session's server, named by MONGO_URI: not this run's to read.
+    assert cpu["database"] is None and "MONGO_URI" in cpu["not_measured"]["database"]
+    assert cpu["total"] == pytest.approx(cpu["app"] + cpu["load"], abs=0.002)
+
+
 def test_bench_smoke_writes_figures_and_chart(on_real_server, tmp_path):
     done = run_python_module("benchmarks", "--smoke", "--out", str(tmp_path), env=on_real_server)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -29,6 +39,7 @@ def test_bench_smoke_writes_figures_and_chart(on_real_server, tmp_path):
     assert signin["other_answers"] == {} and signin["errors"] == {}
     assert 0 < signin["p50_ms"] <= signin["p95_ms"] <= signin["p99_ms"]
     assert signin["ratio_to_ceiling"] > 0
+    assert_cpu_figures(signin["cpu_ms_per_signin"], signin["signins"], "non_bcrypt")
 
     # Each page either has a figure from answers that were all 200, or says why not.
     routes = report["pages"]["routes"]
@@ -39,6 +50,7 @@ def test_bench_smoke_writes_figures_and_chart(on_real_server, tmp_path):
             assert path in figure["missing"]
         else:
             assert figure["non_2xx_3xx"] == 0 and figure["still_signed_in"], path
+            assert_cpu_figures(figure["cpu_ms_per_request"], figure["requests"])
 
     scale = report["scale"]
     assert scale["small"]["users"] == 30 and scale["large"]["users"] == 300
@@ -59,6 +71,7 @@ def test_bench_smoke_writes_figures_and_chart(on_real_server, tmp_path):
     assert "old" not in text and text.endswith(f"{table.END}\ntail\n")
     assert f"{signin['per_s']} sign-ins/s" in text
     assert "| `GET /user` (signed in) |" in text
+    assert "| Sign-in (form GET + POST) |" in text and "Database not measured: MONGO_URI" in text
 
 
 def test_bench_refuses_a_non_loopback_target():
