@@ -389,4 +389,4 @@ def test_the_full_user_document_is_read_only_when_asked_for(app, client, auth, d
         db.users.delete_many({})
         gone = load_user(token)  # between deleting the user and ending its sessions
         with pytest.raises(Unauthorized):
-            gone.doc
+            _ = gone.doc
