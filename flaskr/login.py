@@ -110,7 +110,7 @@ def record_event(event: str, user_id: Any, *, store: bool = True) -> None:
 
 def _user_id_for(username: str) -> Any:
     # Only to label an audit event: the answer to the visitor never depends on it.
-    user = users.find_user(username) if users.username_problem(username) is None else None
+    user = users.sign_in_candidate(username)
     return user["_id"] if user else None
 
 
@@ -152,7 +152,10 @@ def sign_in(user: dict[str, Any], remember: bool) -> SignedInUser | None:
 
 
 def _checked(username: str, password: str, who: Callable[[], Any]) -> dict[str, Any] | None:
-    """The user if the password is right, throttled and audited; `who()` labels the events."""
+    """The user if the password is right, throttled and audited.
+
+    `who()` names the account of a refused attempt, which never reaches the user lookup.
+    """
     key, ip, at = users.username_key(username), client_ip(), users.now()
     limits = throttle.Limits.from_config(current_app.config)
     try:
@@ -162,10 +165,10 @@ def _checked(username: str, password: str, who: Callable[[], Any]) -> dict[str, 
         # Every refusal is logged; the account's activity keeps the first of each lockout.
         record_event(audit.SIGN_IN_THROTTLED, who(), store=e.first)
         raise TooManyAttempts(e.retry_after) from None
-    user = users.authenticate(username, password, current_app.config["BCRYPT_ROUNDS"])
-    if user is None:
+    user = users.sign_in_candidate(username)
+    if not users.password_matches(user, password, current_app.config["BCRYPT_ROUNDS"]):
         throttle.record_failure(key, ip, now=at, limits=limits)
-        record_event(audit.SIGN_IN_FAILED, who())
+        record_event(audit.SIGN_IN_FAILED, user["_id"] if user else None)
         return None
     throttle.record_success(key, ip)
     return user

@@ -90,18 +90,28 @@ def find_user_by_id(user_id: ObjectId) -> dict[str, Any] | None:
 
 def authenticate(username: str, password: str, rounds: int) -> dict[str, Any] | None:
     """The user if `password` is theirs and they may sign in, else None (same cost either way)."""
-    user = find_user(username) if username_problem(username) is None else None
+    user = sign_in_candidate(username)
+    return user if password_matches(user, password, rounds) else None
+
+
+def sign_in_candidate(username: str) -> dict[str, Any] | None:
+    """The user a sign-in as `username` is about, or None (no such user, or not a username)."""
+    return find_user(username) if username_problem(username) is None else None
+
+
+def password_matches(user: dict[str, Any] | None, password: str, rounds: int) -> bool:
+    """Whether `password` is `user`'s and they may sign in; as slow for no user as for one."""
     if user is None:
         passwords.burn_check(password, rounds)
-        return None
+        return False
     ok = passwords.check_password(
         password, user["password_hash"], user.get("password_scheme", passwords.SCHEME)
     )
     if not ok or user.get("disabled"):
-        return None
+        return False
     if passwords.needs_rehash(user["password_hash"], rounds):
         set_password(user["_id"], password, rounds)
-    return user
+    return True
 
 
 def record_login(user: dict[str, Any], at: datetime) -> dict[str, Any] | None:

@@ -153,3 +153,13 @@ def test_previous_sign_in_is_recorded(auth, db):
     user = db.users.find_one()
     assert user["previous_login_at"] == first
     assert user["last_login_at"] >= first
+
+
+@pytest.mark.realdb
+@pytest.mark.parametrize("password", [PASSWORD, PASSWORD + "x"])
+def test_a_sign_in_looks_the_user_up_once(command_log, auth, password):
+    """Right or wrong, one find on users: the failed attempt's audit event reuses it."""
+    auth.register()
+    del command_log.seen[:]
+    auth.login(password=password)
+    assert [c for c in command_log.seen if c[:2] == ("find", "users")] == [("find", "users", {})]

@@ -332,17 +332,17 @@ def test_an_account_ended_during_the_password_check_is_not_signed_in(
 ):
     """The session copies its user, so a sign-in racing with disable or delete must not win."""
     auth.register()
-    check = users.authenticate
+    check = users.password_matches
 
-    def racing(username, password, rounds):
-        user = check(username, password, rounds)
+    def racing(user, password, rounds):
+        assert check(user, password, rounds)
         if ending == "disable":
             accounts.disable_account(user["_id"])
         else:
             accounts.delete_account(user["_id"], user["username"])
-        return user
+        return True
 
-    monkeypatch.setattr(users, "authenticate", racing)
+    monkeypatch.setattr(users, "password_matches", racing)
     response = auth.login()
     assert response.status_code == 401
     assert users.INCORRECT_LOGIN in page_text(response)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flaskr import embedded, login, users
+from flaskr import embedded, throttle, users
 from tests.conftest import PASSWORD
 
 
@@ -74,10 +74,10 @@ def test_html_pages_still_redirect_to_sign_in(client):
 def test_a_throttled_sign_in_is_429_with_retry_after(api, monkeypatch, db):
     api.register()
 
-    def throttled(username, password, rounds):
-        raise login.TooManyAttempts(12.2)
+    def throttled(*args, **kwargs):
+        raise throttle.Throttled(12.2)
 
-    monkeypatch.setattr(users, "authenticate", throttled)
+    monkeypatch.setattr(throttle, "reserve", throttled)
     response = api.login()
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "13"
@@ -87,10 +87,10 @@ def test_a_throttled_sign_in_is_429_with_retry_after(api, monkeypatch, db):
 
 
 def test_a_throttle_of_no_time_still_says_wait_one_second(api, monkeypatch):
-    def throttled(username, password, rounds):
-        raise login.TooManyAttempts(0)
+    def throttled(*args, **kwargs):
+        raise throttle.Throttled(0)
 
-    monkeypatch.setattr(users, "authenticate", throttled)
+    monkeypatch.setattr(throttle, "reserve", throttled)
     assert api.login().headers["Retry-After"] == "1"
 
 
