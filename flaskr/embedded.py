@@ -102,7 +102,29 @@ def _gunicorn_args(port: str) -> list[str]:
     return [*args, "wsgi:app"]
 
 
+class _Stopped(Exception):
+    """SIGTERM or SIGHUP reached the launcher alone (`kill`, a closed terminal, a supervisor)."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
+def _stop_app(app: subprocess.Popen) -> int:
+    """Stop gunicorn gracefully (SIGTERM lets it finish its requests), then for good."""
+    app.terminate()
+    try:
+        return app.wait(30)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        return app.wait()
+
+
 def main() -> int:
+    # Ctrl-C reaches every process of the terminal's group; these reach only this one, so
+    # it must pass them on, or gunicorn and the database would outlive it.
+    signal.signal(signal.SIGTERM, _stopped)
+    signal.signal(signal.SIGHUP, _stopped)
     port = os.environ.get("PORT", "5000")
     instance = Path(os.environ.get("FLASKR_INSTANCE_PATH", "instance")).resolve()
     env = dict(os.environ)
@@ -127,11 +149,13 @@ def main() -> int:
             # The terminal sent SIGINT to gunicorn too; give it time to finish requests.
             with contextlib.suppress(subprocess.TimeoutExpired):
                 return app.wait(30)
-            app.terminate()
-            return app.wait()
+            return _stop_app(app)
+        except _Stopped:
+            print("Stopping flaskr.", flush=True)
+            return _stop_app(app)
     except subprocess.CalledProcessError as e:
         return e.returncode
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Stopped):
         return 130
     finally:
         if db_proc is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -133,6 +134,12 @@ def launchers(tmp_path):
     for launcher in started:
         if launcher.proc.poll() is None:
             launcher.finish()
+        # Whatever a failed test left of the group (a launcher gone before its children).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(launcher.proc.pid, signal.SIGKILL)
+    for pid in processes_matching("secantusd", str(tmp_path)):  # it has a session of its own
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_run_two_launchers_share_database_and_secret(tmp_path, launchers):
@@ -211,3 +218,21 @@ def test_the_data_outlives_the_launcher(tmp_path, launchers):
     )
     assert (status, url) == (200, again.base + "/user")
     assert "<dd>bob</dd>" in page
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_to_the_launcher_alone_stops_everything_it_started(tmp_path, launchers, sig):
+    """`kill` or a closed terminal reaches only the launcher: nothing may outlive it."""
+    instance = tmp_path / "instance"
+    db_port = embedded.free_port()
+    launcher = Launcher(tmp_path, embedded.free_port(), db_port, instance, "only")
+    launchers.append(launcher)
+    launcher.wait_until_serving()
+    assert processes_matching("gunicorn", f"127.0.0.1:{launcher.port}")
+    launcher.proc.send_signal(sig)
+    assert launcher.finish() == 0
+    assert "Stopping the embedded database." in launcher.output()
+    assert processes_matching("gunicorn", f"127.0.0.1:{launcher.port}") == []
+    assert processes_matching("secantusd", "--port", str(instance / "db")) == []
+    assert not embedded.port_open(db_port)
+    assert not embedded.port_open(launcher.port)
