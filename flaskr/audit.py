@@ -53,11 +53,10 @@ def record(
 ) -> None:
     """Log `event`, and store it when it concerns an existing user (`user_id`) and `store`."""
     agent = (user_agent or "")[:USER_AGENT_MAX]
+    # The message is the event; who, from where and with what are fields, said once.
     log.info(
-        "%s user=%s ip=%s",
+        "%s",
         event,
-        user_id,
-        ip,
         extra={
             "event": event,
             "user_id": str(user_id) if user_id is not None else None,

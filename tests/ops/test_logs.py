@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from flaskr import create_app, logs
+from flaskr import create_app, logs, users
 from flaskr.config import ConfigError
 from tests.conftest import PASSWORD, AuthActions
 
@@ -166,3 +166,20 @@ def test_a_message_cannot_forge_a_log_line(make_app, capsys):
     logging.getLogger("flaskr.audit").info("no such user %s", "eve\n2026 INFO forged")
     (line,) = lines(capsys)
     assert line.endswith("flaskr.audit: no such user eve\\n2026 INFO forged")
+
+
+@pytest.mark.db
+def test_a_text_audit_line_says_each_thing_once(make_app, capsys):
+    app = make_app(LOG_FORMAT="text")
+    auth = AuthActions(app.test_client())
+    auth.register()
+    capsys.readouterr()
+    auth.login(headers={"User-Agent": "tests/1.0"})
+    (line,) = [x for x in lines(capsys) if " flaskr.audit: " in x]
+    with app.app_context():
+        user_id = str(users.find_user("alice")["_id"])
+    assert line.endswith(
+        f" INFO flaskr.audit: sign_in event=sign_in user_id={user_id} client_ip=127.0.0.1"
+        " user_agent=tests/1.0"
+    )
+    assert line.count(user_id) == line.count("127.0.0.1") == 1
