@@ -144,12 +144,16 @@ def set_password(user_id: ObjectId, password: str, rounds: int) -> bool:
 
 
 def delete_user(user_id: ObjectId) -> bool:
-    """Delete the user document; True if it existed."""
+    """Delete the user document; True if it existed (accounts.delete_account deletes the rest)."""
     return collection("users", durable=True).delete_one({"_id": user_id}).deleted_count == 1
 
 
 def set_disabled(user_id: ObjectId, disabled: bool) -> bool:
-    """Refuse (or allow again) sign-in for the user; True if the user exists."""
+    """Refuse (or allow again) sign-in for the user; True if the user exists.
+
+    Only the flag: to disable an account, call accounts.disable_account, which also ends its
+    sessions (a session carries its user and does not read this flag again).
+    """
     change = {"$set": {"disabled": True}} if disabled else {"$unset": {"disabled": ""}}
     return collection("users", durable=True).update_one({"_id": user_id}, change).matched_count == 1
 
