@@ -12,11 +12,11 @@ from typing import Any
 
 from bson import ObjectId
 
+from . import devices
 from .db import collection
 
 log = logging.getLogger("flaskr.audit")
 
-USER_AGENT_MAX = 256
 RECENT = 10
 
 SIGN_IN = "sign_in"
@@ -52,7 +52,7 @@ def record(
     store: bool = True,
 ) -> None:
     """Log `event`, and store it when it concerns an existing user (`user_id`) and `store`."""
-    agent = (user_agent or "")[:USER_AGENT_MAX]
+    agent = devices.stored(user_agent)
     # The message is the event; who, from where and with what are fields, said once.
     log.info(
         "%s",

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import re
 
+# How much of a User-Agent header is stored (sessions, audit events): enough to describe it.
+USER_AGENT_MAX = 256
+
+
+def stored(user_agent: str | None) -> str:
+    """The part of a User-Agent header that is kept: the first USER_AGENT_MAX characters."""
+    return (user_agent or "")[:USER_AGENT_MAX]
+
+
 # Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
 _BROWSERS = [
     ("Edge", re.compile(r"Edg(e|A|iOS)?/")),

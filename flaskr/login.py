@@ -135,7 +135,7 @@ def sign_in(user: dict[str, Any], remember: bool) -> SignedInUser | None:
     token, record = sessions.create_session(
         user,
         ip=client_ip(),
-        user_agent=request.user_agent.string,
+        user_agent=user_agent(),
         remember=remember,
         now=at,
         life=lifetimes(),

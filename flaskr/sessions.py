@@ -17,9 +17,9 @@ from typing import Any
 
 from bson import ObjectId
 
+from . import devices, users
 from .db import collection
 
-USER_AGENT_MAX = 256
 # Last-seen is written at most this often per session, not on every request.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -52,6 +52,15 @@ def _expiry(session: dict[str, Any], life: Lifetimes) -> datetime:
     return min(session["created_at"] + life.max, session["last_seen_at"] + life.idle)
 
 
+def _carried(user: dict[str, Any], *, previous_login_at: datetime | None) -> dict[str, Any]:
+    """What a session keeps of its user: what the pages show."""
+    return {
+        "username": user["username"],
+        "user_created_at": user["created_at"],
+        "previous_login_at": previous_login_at,
+    }
+
+
 def create_session(
     user: dict[str, Any],
     *,
@@ -69,14 +78,12 @@ def create_session(
     doc = {
         "_id": token_hash(token),
         "user_id": user["_id"],
-        "username": user["username"],
-        "user_created_at": user["created_at"],
-        # The sign-in before this one, as the user page shows it to this session.
-        "previous_login_at": user.get("last_login_at"),
+        # The sign-in before this one is the user's last, about to be replaced by this one.
+        **_carried(user, previous_login_at=user.get("last_login_at")),
         "created_at": now,
         "last_seen_at": now,
         "ip": ip,
-        "user_agent": (user_agent or "")[:USER_AGENT_MAX],
+        "user_agent": devices.stored(user_agent),
         "remember": bool(remember),
     }
     doc["expires_at"] = _expiry(doc, life)
@@ -86,8 +93,15 @@ def create_session(
 
 # What a request reads of its session: not the address and device, which only the account
 # page lists.
-_USER = ("username", "user_created_at", "previous_login_at")
-_LOAD = ("user_id", *_USER, "created_at", "last_seen_at", "remember")
+_LOAD = (
+    "user_id",
+    "username",
+    "user_created_at",
+    "previous_login_at",
+    "created_at",
+    "last_seen_at",
+    "remember",
+)
 
 
 def load_session(token: str, *, now: datetime, life: Lifetimes) -> dict[str, Any] | None:
@@ -116,14 +130,11 @@ def _has_user(session: dict[str, Any]) -> bool:
     sessions did (such a record still defers to a disabled or deleted account)."""
     if "username" in session:
         return True
-    user = collection("users").find_one({"_id": session["user_id"]})
+    user = users.find_user_by_id(session["user_id"])
     if user is None or user.get("disabled"):
         return False
-    copy = {
-        "username": user["username"],
-        "user_created_at": user["created_at"],
-        "previous_login_at": user.get("previous_login_at"),
-    }
+    # Signed in before, so the user's previous sign-in is the one before that session's.
+    copy = _carried(user, previous_login_at=user.get("previous_login_at"))
     collection("sessions").update_one({"_id": session["_id"]}, {"$set": copy})
     session.update(copy)
     return True

@@ -125,6 +125,15 @@ class Browser:
             return e.code, url, e.read().decode()
 
 
+def assert_nothing_left(launchers, instance: Path, db_port: int) -> None:
+    """No gunicorn of these launchers and no database of `instance` runs or listens."""
+    for launcher in launchers:
+        assert processes_matching("gunicorn", f"127.0.0.1:{launcher.port}") == []
+        assert not embedded.port_open(launcher.port)
+    assert processes_matching("secantusd", "--port", str(instance / "db")) == []
+    assert not embedded.port_open(db_port)
+
+
 @pytest.fixture
 def launchers(tmp_path):
     started: list[Launcher] = []
@@ -187,12 +196,7 @@ def test_run_two_launchers_share_database_and_secret(tmp_path, launchers):
         launcher.finish()
     assert "Stopping the embedded database." in first.output()
     assert "Stopping the embedded database." not in second.output()
-    for launcher in (first, second):
-        assert processes_matching("gunicorn", f"127.0.0.1:{launcher.port}") == []
-    assert processes_matching("secantusd", "--port", str(instance / "db")) == []
-    assert not embedded.port_open(db_port)
-    assert not embedded.port_open(first.port)
-    assert not embedded.port_open(second.port)
+    assert_nothing_left((first, second), instance, db_port)
 
 
 def test_the_data_outlives_the_launcher(tmp_path, launchers):
@@ -232,7 +236,4 @@ def test_a_signal_to_the_launcher_alone_stops_everything_it_started(tmp_path, la
     launcher.proc.send_signal(sig)
     assert launcher.finish() == 0
     assert "Stopping the embedded database." in launcher.output()
-    assert processes_matching("gunicorn", f"127.0.0.1:{launcher.port}") == []
-    assert processes_matching("secantusd", "--port", str(instance / "db")) == []
-    assert not embedded.port_open(db_port)
-    assert not embedded.port_open(launcher.port)
+    assert_nothing_left([launcher], instance, db_port)
