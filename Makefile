@@ -21,7 +21,7 @@ $(VENV)/.test: setup.cfg pyproject.toml
 	touch $@ $(VENV)/.run
 
 run: $(VENV)/.run
-	$(BIN)/python -m flaskr.embedded
+	$(BIN)/python -m flaskr_dev
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
 
-from flaskr import embedded, passwords, users
+from flaskr.identity import clock, passwords, users
+from flaskr_dev import embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -127,7 +128,7 @@ def seed_users(db: Any, count: int, rounds: int, start: int = 0, prefix: str = "
     """
     hashed = passwords.hash_password(SEED_PASSWORD, rounds)
     names = [f"{prefix}{i:06d}" for i in range(start, start + count)]
-    now = users.now()
+    now = clock.now()
     batch: list[dict[str, Any]] = []
     for name in names:
         batch.append(

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flaskr import config, db, passwords
+from flaskr import config, db
+from flaskr.identity import passwords
 
 from . import chart, table
 from .cpu import CpuMeter, meter_for

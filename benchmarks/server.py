@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flaskr import embedded
+from flaskr_dev import embedded
 
 from .harness import HOST, ROOT
 

@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flaskr import config, db, users
+from flaskr import config, db
+from flaskr.identity import users
 
 from . import table
 from .harness import (

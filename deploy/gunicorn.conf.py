@@ -62,5 +62,5 @@ if (os.environ.get("LOG_FORMAT") or os.environ.get("FLASKR_LOG_FORMAT") or "").l
                 "stream": "ext://sys.stderr",
             }
         },
-        "formatters": {"json": {"()": "flaskr.logs.JsonFormatter"}},
+        "formatters": {"json": {"()": "flaskr.web.logs.JsonFormatter"}},
     }

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import itertools
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 from pymongo.errors import PyMongoError
 
-from . import accounts, audit, throttle, users
 from .db import UNAVAILABLE, describe
+from .identity import accounts, users
+from .identity.audit import CLI
+from .web.context import settings
 
 
 class _Commands(AppGroup):
@@ -22,6 +24,8 @@ class _Commands(AppGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except accounts.Invalid as e:
+            raise click.ClickException(" ".join(e.fields.values())) from None
         except UNAVAILABLE as e:
             raise click.ClickException(f"database unreachable: {describe(e)}") from None
         except PyMongoError as e:
@@ -29,9 +33,6 @@ class _Commands(AppGroup):
 
 
 users_cli = _Commands("users", help="Create, list, disable, enable, unlock and delete accounts.")
-
-# What the audit trail ("Recent activity") shows as the device for an administrator's change.
-ADMIN_AGENT = "flaskr admin command"
 
 
 def _interactive() -> bool:
@@ -61,23 +62,10 @@ def _existing(username: str) -> dict[str, Any]:
 
 def _checked_password(username: str) -> str:
     password = read_password()
-    problem = users.password_problem(password, username)
+    problem = settings().policy.password_problem(password, username)
     if problem:
         raise click.ClickException(problem)
     return password
-
-
-def _audit(event: str, user_id: Any, *, store: bool = True) -> None:
-    retention = timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
-    audit.record(
-        event,
-        user_id=user_id,
-        ip=None,
-        user_agent=ADMIN_AGENT,
-        now=users.now(),
-        retention=retention,
-        store=store,
-    )
 
 
 def _sessions_ended(count: int) -> str:
@@ -88,7 +76,7 @@ def _sessions_ended(count: int) -> str:
 @click.argument("username")
 def create_command(username: str) -> None:
     """Create a user; the password is asked twice, or read from standard input's first line."""
-    problem = users.username_problem(username)
+    problem = settings().policy.username_problem(username)
     if problem:
         raise click.ClickException(problem)
     # A courtesy check before asking for a password; the unique index still decides.
@@ -96,7 +84,7 @@ def create_command(username: str) -> None:
         raise click.ClickException(f"the username {username} is already taken")
     password = _checked_password(username)
     try:
-        users.create_user(username, password, current_app.config["BCRYPT_ROUNDS"])
+        accounts.create_account(username, password, actor=CLI, settings=settings())
     except users.UsernameTaken:
         raise click.ClickException(f"the username {username} is already taken") from None
     click.echo(f"Created user {username}.")
@@ -111,7 +99,7 @@ def list_command() -> None:
     """List users: username, created, last sign-in (UTC), disabled."""
     rows = users.list_users()
     first = next(rows, None)  # the query runs here: no header before a database error
-    width = users.USERNAME_MAX
+    width = settings().policy.username_max
     click.echo(f"{'USERNAME':<{width}}  {'CREATED':<16}  {'LAST SIGN-IN':<16}  DISABLED")
     count = 0
     for user in itertools.chain([first] if first else [], rows):
@@ -128,7 +116,7 @@ def list_command() -> None:
 def disable_command(username: str) -> None:
     """Refuse the user's sign-ins and end their sessions."""
     user = _existing(username)
-    ended = accounts.disable_account(user["_id"])
+    ended = accounts.disable_account(user, actor=CLI, settings=settings())
     click.echo(f"Disabled {user['username']}; {_sessions_ended(ended)}.")
 
 
@@ -137,8 +125,7 @@ def disable_command(username: str) -> None:
 def enable_command(username: str) -> None:
     """Allow a disabled user to sign in again (and lift a sign-in lockout)."""
     user = _existing(username)
-    users.set_disabled(user["_id"], False)
-    throttle.clear_user(users.username_key(user["username"]))
+    accounts.enable_account(user, actor=CLI, settings=settings())
     click.echo(f"Enabled {user['username']}.")
 
 
@@ -147,7 +134,7 @@ def enable_command(username: str) -> None:
 def unlock_command(username: str) -> None:
     """Forget the user's failed sign-ins, lifting a lockout before it expires."""
     user = _existing(username)
-    throttle.clear_user(users.username_key(user["username"]))
+    accounts.unlock_account(user, actor=CLI, settings=settings())
     click.echo(f"Unlocked {user['username']}.")
 
 
@@ -157,9 +144,7 @@ def set_password_command(username: str) -> None:
     """Set a new password (read like `create` does), end the user's sessions, lift a lockout."""
     user = _existing(username)
     password = _checked_password(user["username"])
-    ended = accounts.change_password(user["_id"], password, current_app.config["BCRYPT_ROUNDS"])
-    throttle.clear_user(users.username_key(user["username"]))
-    _audit(audit.PASSWORD_CHANGED, user["_id"])
+    ended = accounts.change_password(user, password, actor=CLI, settings=settings())
     click.echo(f"Changed the password of {user['username']}; {_sessions_ended(ended)}.")
 
 
@@ -172,8 +157,7 @@ def delete_command(username: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Delete user {user['username']} and end their sessions?", abort=True)
     # The same as deleting one's own account on /account/delete.
-    ended = accounts.delete_account(user["_id"], user["username"])
-    _audit(audit.ACCOUNT_DELETED, user["_id"], store=False)
+    ended = accounts.delete_account(user, actor=CLI, settings=settings())
     click.echo(f"Deleted {user['username']}; {_sessions_ended(ended)}.")
 
 

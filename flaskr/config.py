@@ -28,13 +28,16 @@ DEFAULTS: dict[str, object] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "PRODUCTION": False,
     "LOG_FORMAT": "text",
-    # Account protection (throttle.py, policy.py, audit.py, headers.py, ratelimit.py).
+    # Account protection (identity/throttle.py, policy.py, audit.py; web/headers.py, ratelimit.py).
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_MAX_FAILURES_PER_IP": 50,
     "LOGIN_LOCKOUT_SECONDS": 900,
     "REGISTER_RATE_LIMIT": "10 per hour",
     "TRUSTED_PROXIES": 0,
+    "USERNAME_MIN_LENGTH": 3,
+    "USERNAME_MAX_LENGTH": 32,
     "PASSWORD_MIN_LENGTH": 8,
+    "PASSWORD_MAX_LENGTH": 1024,
     "PASSWORD_MIN_SCORE": 3,
     "AUDIT_RETENTION_DAYS": 90,
 }

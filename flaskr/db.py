@@ -7,6 +7,7 @@ import os
 import re
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -27,31 +28,19 @@ DURABLE = WriteConcern(w="majority", j=True)
 # Errors that mean "the database cannot be reached", answered with 503.
 UNAVAILABLE = (ConnectionFailure,)
 
-INDEXES: dict[str, list[tuple[Any, dict[str, Any]]]] = {
-    "users": [
-        ("username_key", {"unique": True, "name": "username_key_unique"}),
-    ],
-    "sessions": [
-        ("user_id", {"name": "user_id"}),
-        ("expires_at", {"expireAfterSeconds": 0, "name": "expires_at_ttl"}),
-    ],
-    # Failed sign-in counters (throttle.py): found by _id, swept once their window ends.
-    "login_failures": [
-        ("until", {"expireAfterSeconds": 0, "name": "until_ttl"}),
-    ],
-    # The audit trail (audit.py): a user's latest events, each swept after its retention.
-    "auth_events": [
-        ([("user_id", 1), ("at", -1)], {"name": "user_id_at"}),
-        ("expires_at", {"expireAfterSeconds": 0, "name": "expires_at_ttl"}),
-    ],
-    # Flask-Limiter's counters (ratelimit.py), swept when their window ends.
-    "rate_limits": [
-        ("expireAt", {"expireAfterSeconds": 0, "name": "expireAt_ttl"}),
-    ],
-    "rate_limit_windows": [
-        ("expireAt", {"expireAfterSeconds": 0, "name": "expireAt_ttl"}),
-    ],
-}
+
+@dataclass(frozen=True)
+class Index:
+    """One index a store module needs: on `collection`, over `keys`, with pymongo's options."""
+
+    collection: str
+    keys: Any
+    options: dict[str, Any]
+
+    def __init__(self, collection: str, keys: Any, **options: Any) -> None:
+        object.__setattr__(self, "collection", collection)
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "options", options)
 
 
 class _Outage(monitoring.CommandListener):
@@ -92,7 +81,8 @@ class _Outage(monitoring.CommandListener):
 class Mongo:
     """Holds this process's client; recreated if the process forked after creating it."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, indexes: list[Index]) -> None:
+        self.indexes = indexes
         self.uri: str = app.config["MONGO_URI"]
         self.timeout_ms: int = app.config["MONGO_TIMEOUT_MS"]
         self.outage = _Outage()
@@ -112,7 +102,7 @@ class Mongo:
         if not self._indexed:
             # Until this succeeds once (the database may be down at first use), every
             # request tries again: a forgotten `init-db` never leaves the unique index missing.
-            ensure_indexes(self._client.get_default_database())
+            ensure_indexes(self._client.get_default_database(), self.indexes)
             self._indexed = True
         return self._client
 
@@ -139,13 +129,12 @@ def make_client(uri: str, timeout_ms: int = 3000, listeners: list | None = None)
     )
 
 
-def ensure_indexes(db: Database) -> list[str]:
+def ensure_indexes(db: Database, indexes: list[Index]) -> list[str]:
     """Create the indexes that are missing (idempotent); return their names."""
-    created = []
-    for name, indexes in INDEXES.items():
-        for keys, options in indexes:
-            created.append(f"{name}.{db[name].create_index(keys, **options)}")
-    return created
+    return [
+        f"{index.collection}.{db[index.collection].create_index(index.keys, **index.options)}"
+        for index in indexes
+    ]
 
 
 def mongo() -> Mongo:
@@ -168,7 +157,7 @@ def collection(name: str, durable: bool = False) -> Any:
 def init_db_command() -> None:
     """Create or update the database indexes."""
     try:
-        names = ensure_indexes(get_db())
+        names = ensure_indexes(get_db(), mongo().indexes)
     except UNAVAILABLE as e:
         raise click.ClickException(f"database unreachable: {describe(e)}") from None
     for name in names:
@@ -190,6 +179,7 @@ def _redacted(uri: str) -> str:
     return scheme + sep + rest
 
 
-def init_app(app: Flask) -> None:
-    app.extensions["flaskr.mongo"] = Mongo(app)
+def init_app(app: Flask, indexes: list[Index]) -> None:
+    """Bind the client to `app`; `indexes` are every store module's, gathered by the factory."""
+    app.extensions["flaskr.mongo"] = Mongo(app, indexes)
     app.cli.add_command(init_db_command)

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from . import audit, users
+from .identity import audit, clock
 
 bp = Blueprint("pages", __name__)
-
-
-@bp.app_template_filter("when")
-def when(value: datetime | None) -> str:
-    """A stored time as people read it, in UTC."""
-    return value.strftime("%d %B %Y, %H:%M UTC") if value else ""
 
 
 @bp.get("/")
@@ -26,11 +18,5 @@ def index():
 @bp.get("/user")
 @login_required
 def user():
-    events = audit.recent(current_user.id, now=users.now())
-    return render_template(
-        "user.html", user=current_user, events=events, describe_event=_describe_event
-    )
-
-
-def _describe_event(event: str) -> str:
-    return audit.DESCRIPTIONS.get(event, event.replace("_", " ").capitalize())
+    events = audit.recent(current_user.id, now=clock.now())
+    return render_template("user.html", user=current_user, events=events)

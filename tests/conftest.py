@@ -20,7 +20,8 @@ import pymongo
 import pytest
 from pymongo import monitoring
 
-from flaskr import create_app, embedded
+from flaskr import create_app
+from flaskr_dev import embedded
 
 PASSWORD = "violet-harbour-88-tundra"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -54,6 +55,17 @@ def real_server(tmp_path_factory):
     proc = embedded.start(port, folder / "data", folder / "server.log")
     yield f"mongodb://127.0.0.1:{port}/"
     embedded.stop(proc)
+
+
+@pytest.fixture
+def clock():
+    """The app's one clock, frozen at the current time: move it with `clock.advance(minutes=5)`."""
+    from flaskr.identity import clock as app_clock
+
+    frozen = app_clock.Frozen(app_clock.now())
+    app_clock.use(frozen)
+    yield frozen
+    app_clock.use(None)
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def test_init_db_hides_the_password_in_the_uri(make_app):
 
 
 def test_init_db_database_unreachable(make_app):
-    from flaskr.embedded import free_port
+    from flaskr_dev.embedded import free_port
 
     app = make_app(
         MONGO_URI=f"mongodb://flaskr:hunter2-secret@127.0.0.1:{free_port()}/x",
@@ -164,7 +164,7 @@ def test_account_and_session_writes_wait_for_the_journal(command_log, app):
     auth.login()
     auth.logout()
     with app.app_context():
-        from flaskr import sessions, users
+        from flaskr.identity import sessions, users
 
         user = users.find_user("alice")
         sessions.end_user_sessions(user["_id"])

@@ -1,4 +1,4 @@
-"""`python -m flaskr.embedded` (what `make run` does), run for real as a user would."""
+"""`python -m flaskr_dev` (what `make run` does), run for real as a user would."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flaskr import embedded
+from flaskr_dev import embedded
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.realdb
@@ -43,7 +43,7 @@ def processes_matching(*needles: str) -> list[int]:
 
 
 class Launcher:
-    """One `python -m flaskr.embedded` in a process group of its own."""
+    """One `python -m flaskr_dev` in a process group of its own."""
 
     def __init__(self, tmp: Path, port: int, db_port: int, instance: Path, name: str) -> None:
         self.port = port
@@ -59,7 +59,7 @@ class Launcher:
         )
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "flaskr.embedded"],
+                [sys.executable, "-m", "flaskr_dev"],
                 cwd=ROOT,
                 env=env,
                 stdout=out,

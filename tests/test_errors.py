@@ -7,8 +7,8 @@ import logging
 import pytest
 from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
-from flaskr import sessions
-from flaskr.embedded import free_port
+from flaskr.identity import sessions
+from flaskr_dev.embedded import free_port
 from tests.conftest import PASSWORD, AuthActions, csrf_token, page_text
 
 UNAVAILABLE = "The service is temporarily unavailable. Please try again shortly."

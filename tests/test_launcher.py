@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from flaskr import embedded
+from flaskr_dev import embedded
 
 
 class FakeApp:

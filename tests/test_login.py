@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from flaskr.users import INCORRECT_LOGIN
+from flaskr.messages import INCORRECT_LOGIN
 from tests.conftest import PASSWORD, AuthActions, page_text
 
 MESSAGE = (

@@ -123,7 +123,7 @@ def test_deleted_account_stays_deleted_after_kill_9(dedicated_server, unsynced_a
     auth.register("alice")
     auth.register("bob")
     with unsynced_app.app_context():
-        from flaskr import users
+        from flaskr.identity import users
 
         assert users.delete_user(users.find_user("bob")["_id"])
     dedicated_server.kill()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flaskr.pages import when
+from flaskr.web.filters import when
 from tests.conftest import PASSWORD, csrf_token, page_text
 
 

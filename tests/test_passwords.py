@@ -5,7 +5,7 @@ from __future__ import annotations
 import bcrypt
 import pytest
 
-from flaskr import passwords
+from flaskr.identity import passwords
 from tests.conftest import PASSWORD
 
 LONG = "correct horse battery staple " * 4  # 116 bytes: past bcrypt's 72

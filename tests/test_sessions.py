@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from flaskr import accounts, sessions, users
+from flaskr import messages
+from flaskr.identity import accounts, sessions, users
+from flaskr.identity import clock as app_clock
 from tests.conftest import PASSWORD, AuthActions, copy_cookies, page_text, session_token
 
 UA = "Mozilla/5.0 (flaskr-tests) Browser/1.0"
@@ -16,21 +18,6 @@ UA = "Mozilla/5.0 (flaskr-tests) Browser/1.0"
 
 def signed_in(client) -> bool:
     return client.get("/user").status_code == 200
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Move the server's idea of `now` (flaskr.users.now) forward at will."""
-
-    class Clock:
-        at = users.now()
-
-        def advance(self, **delta):
-            self.at += timedelta(**delta)
-
-    c = Clock()
-    monkeypatch.setattr(users, "now", lambda: c.at)
-    return c
 
 
 @pytest.mark.db
@@ -252,7 +239,7 @@ def test_disabled_user_is_signed_out_and_cannot_sign_in(app, client, auth, db):
     assert db.sessions.count_documents({}) == 0
     response = auth.login()
     assert response.status_code == 401
-    assert users.INCORRECT_LOGIN in page_text(response)
+    assert messages.INCORRECT_LOGIN in page_text(response)
     assert db.sessions.count_documents({}) == 0
 
 
@@ -270,8 +257,8 @@ def test_sign_out_ends_only_this_session(app, client, auth, db):
 def test_load_session_refuses_non_strings(app):
     life = sessions.Lifetimes.from_config(app.config)
     with app.app_context():
-        assert sessions.load_session({"$ne": None}, now=users.now(), life=life) is None
-        assert sessions.load_session("no-such-token", now=users.now(), life=life) is None
+        assert sessions.load_session({"$ne": None}, now=app_clock.now(), life=life) is None
+        assert sessions.load_session("no-such-token", now=app_clock.now(), life=life) is None
 
 
 def test_password_not_in_session_or_cookie(app, client, auth):
@@ -345,7 +332,7 @@ def test_an_account_ended_during_the_password_check_is_not_signed_in(
     monkeypatch.setattr(users, "password_matches", racing)
     response = auth.login()
     assert response.status_code == 401
-    assert users.INCORRECT_LOGIN in page_text(response)
+    assert messages.INCORRECT_LOGIN in page_text(response)
     assert db.sessions.count_documents({}) == 0
     assert not signed_in(client)
 
@@ -377,7 +364,7 @@ def test_the_full_user_document_is_read_only_when_asked_for(app, client, auth, d
     """`current_user.doc`, for features built on flaskr: read once, and 401 once deleted."""
     from werkzeug.exceptions import Unauthorized
 
-    from flaskr.login import load_user
+    from flaskr.web.login import load_user
 
     auth.register()
     auth.login()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bson import ObjectId
 
-from flaskr import users
+from flaskr.identity import clock, users
 from tests.conftest import PASSWORD
 
 
@@ -73,7 +73,7 @@ def test_set_password(app):
 
 
 def test_now_has_millisecond_precision():
-    t = users.now()
+    t = clock.now()
     assert t.tzinfo is not None
     assert t.microsecond % 1000 == 0
 

@@ -7,8 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import users
-
 
 class Strict(BaseModel):
     """Exactly the documented keys, of exactly the documented JSON types, no coercion."""
@@ -16,22 +14,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-# The lengths are documented here for clients; users.py enforces them with the form's messages.
-USERNAME_DOC = (
-    f"{users.USERNAME_MIN} to {users.USERNAME_MAX} characters: letters, digits, '.', '_' and '-'. "
-    "Compared case-insensitively."
-)
-PASSWORD_DOC = (
-    f"{users.PASSWORD_MIN} to {users.PASSWORD_MAX} characters, no control characters; "
-    "the same password policy as the registration form."
-)
-
-
 class RegisterIn(Strict):
     """A new account's name and password."""
 
-    username: str = Field(description=USERNAME_DOC, examples=["alice"])
-    password: str = Field(description=PASSWORD_DOC, examples=["violet-harbour-88-tundra"])
+    # Their descriptions come from the app's policy (openapi.py), as the form's hints do.
+    username: str = Field(examples=["alice"])
+    password: str = Field(examples=["violet-harbour-88-tundra"])
 
 
 class LoginIn(Strict):
@@ -62,7 +50,7 @@ class User(Strict):
 
     @classmethod
     def signed_in(cls, user: Any) -> User:
-        """From the signed-in user (login.SignedInUser), without reading the user document."""
+        """From the signed-in user (web.login.SignedInUser), without reading the user document."""
         return cls(
             username=user.username, created_at=user.created_at, last_login_at=user.signed_in_at
         )

@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from .. import users
+from .. import messages
+from ..identity.policy import Policy
 from .models import REQUEST_MODELS, RESPONSE_MODELS
 
 PREFIX = "/api/v1"
@@ -72,7 +73,7 @@ OPERATIONS: list[dict[str, Any]] = [
         "summary": "Sign in",
         "description": (
             "Signs this client in with a fresh session cookie. An unknown user and a wrong "
-            f'password get the same answer: 401 "{users.INCORRECT_LOGIN}" Signing in clears '
+            f'password get the same answer: 401 "{messages.INCORRECT_LOGIN}" Signing in clears '
             "the session, and with it the CSRF token: use the `csrf_token` of this response "
             "from now on. " + CSRF_NOTE
         ),
@@ -128,11 +129,16 @@ RAW_CONTENT = {
 }
 
 
-def _schemas() -> dict[str, Any]:
+def _schemas(policy: Policy) -> dict[str, Any]:
     pairs = [(m, "validation") for m in REQUEST_MODELS]
     pairs += [(m, "serialization") for m in RESPONSE_MODELS]
     _, top = models_json_schema(pairs, ref_template=REF)
-    return top["$defs"]
+    schemas = top["$defs"]
+    # The rules a new account must meet, as this deployment's policy says them.
+    fields = schemas["RegisterIn"]["properties"]
+    fields["username"]["description"] = policy.username_doc
+    fields["password"]["description"] = policy.password_doc
+    return schemas
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -180,7 +186,7 @@ def _operation(op: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.cache
-def _spec() -> dict[str, Any]:
+def _spec(policy: Policy) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
         paths.setdefault(PREFIX + op["path"], {})[op["method"]] = _operation(op)
@@ -198,7 +204,7 @@ def _spec() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": _schemas(policy),
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
                 "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
@@ -207,14 +213,14 @@ def _spec() -> dict[str, Any]:
     }
 
 
-def spec() -> dict[str, Any]:
-    """The OpenAPI document (a copy: callers may not change the cached one)."""
-    return copy.deepcopy(_spec())
+def spec(policy: Policy) -> dict[str, Any]:
+    """The OpenAPI document under `policy` (a copy: callers may not change the cached one)."""
+    return copy.deepcopy(_spec(policy))
 
 
-def operations() -> list[dict[str, Any]]:
+def operations(policy: Policy) -> list[dict[str, Any]]:
     """Each operation with its resolved request fields, for the human-readable page."""
-    schemas = _schemas()
+    schemas = _schemas(policy)
     out = []
     for op in OPERATIONS:
         body = schemas[op["body"]] if "body" in op else None

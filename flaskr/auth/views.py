@@ -1,16 +1,18 @@
-"""Routes under /auth: register, login, logout."""
+"""Routes under /auth: register, sign in (password, then any second step), sign out."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import users
-from ..login import TooManyAttempts, attempt_sign_in, sign_out
-from ..ratelimit import count_registration
-from .forms import LoginForm, RegisterForm
+from .. import messages
+from ..identity import accounts, signin, users
+from ..web import login as flow
+from ..web.context import actor, settings
+from ..web.ratelimit import count_registration
+from .forms import LoginForm, RegisterForm, SecondStepForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -34,18 +36,35 @@ def register():
     if form.validate_on_submit():
         count_registration()
         try:
-            users.create_user(
-                form.username.data, form.password.data, current_app.config["BCRYPT_ROUNDS"]
+            accounts.create_account(
+                form.username.data, form.password.data, actor=actor(), settings=settings()
             )
         except users.UsernameTaken:
-            form.username.errors.append("That username is already taken.")
+            form.username.errors.append(messages.USERNAME_TAKEN)
             status = 409
         else:
-            flash("Your account is ready. Please sign in.", "success")
+            flash(messages.ACCOUNT_READY, "success")
             return redirect(url_for("auth.login"))
     elif form.is_submitted():
         status = 400
     return render_template("auth/register.html", form=form), status
+
+
+def _answer(outcome, page: str, form):
+    """The page for a sign-in outcome: where to go next, or the form again with the reason."""
+    next_page = safe_next(request.args.get("next"))
+    if isinstance(outcome, signin.SignedIn):
+        return redirect(next_page or url_for("pages.user"))
+    if isinstance(outcome, signin.NeedsStep):
+        return redirect(url_for("auth.second_step", next=next_page))
+    if isinstance(outcome, signin.Expired):
+        flash(messages.SECOND_STEP_EXPIRED, "error")
+        return redirect(url_for("auth.login", next=next_page))
+    if isinstance(outcome, signin.Throttled):
+        error = messages.too_many_attempts(outcome.retry_after)
+        page = render_template(page, form=form, error=error)
+        return page, 429, {"Retry-After": str(outcome.retry_after)}
+    return None
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -54,22 +73,39 @@ def login():
     status = 200
     error = None
     if form.validate_on_submit():
-        try:
-            signed_in = attempt_sign_in(form.username.data, form.password.data, form.remember.data)
-        except TooManyAttempts as e:
-            page = render_template("auth/login.html", form=form, error=e.message)
-            return page, 429, {"Retry-After": str(e.retry_after)}
-        if signed_in:
-            return redirect(safe_next(request.args.get("next")) or url_for("pages.user"))
-        error, status = users.INCORRECT_LOGIN, 401
+        outcome = flow.attempt_sign_in(form.username.data, form.password.data, form.remember.data)
+        answer = _answer(outcome, "auth/login.html", form)
+        if answer:
+            return answer
+        error, status = messages.INCORRECT_LOGIN, 401
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form, error=error), status
 
 
+@bp.route("/second-step", methods=("GET", "POST"))
+def second_step():
+    """The second step of a sign-in whose password was right: a code from one factor."""
+    methods = flow.pending_methods()
+    if methods is None:
+        flash(messages.SECOND_STEP_EXPIRED, "error")
+        return redirect(url_for("auth.login", next=safe_next(request.args.get("next"))))
+    form = SecondStepForm(method=methods[0])
+    status, error = 200, None
+    if form.validate_on_submit():
+        outcome = flow.finish_sign_in(form.method.data, form.code.data)
+        answer = _answer(outcome, "auth/second_step.html", form)
+        if answer:
+            return answer
+        error, status = messages.WRONG_CODE, 401
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/second_step.html", form=form, error=error), status
+
+
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        sign_out(current_user)
-        flash("You have signed out.", "info")
+        flow.sign_out()
+        flash(messages.SIGNED_OUT, "info")
     return redirect(url_for("pages.index"))

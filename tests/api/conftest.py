@@ -7,7 +7,11 @@ import pytest
 import schemathesis
 
 from flaskr.api import openapi
+from flaskr.config import DEFAULTS
+from flaskr.identity.policy import Policy
 from tests.conftest import PASSWORD
+
+DEFAULT_POLICY = Policy.from_config(DEFAULTS)
 
 PREFIX = "/api/v1"
 
@@ -74,7 +78,7 @@ class ApiClient:
 @pytest.fixture(scope="session")
 def openapi_schema():
     """The app's OpenAPI document, loaded (and so checked) by schemathesis."""
-    return schemathesis.openapi.from_dict(openapi.spec())
+    return schemathesis.openapi.from_dict(openapi.spec(DEFAULT_POLICY))
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from flaskr import users
+from flaskr import messages
+from flaskr.identity import users
 from tests.api.conftest import ApiClient
 from tests.conftest import PASSWORD
 
@@ -136,7 +137,7 @@ def test_wrong_password_and_unknown_user_answer_alike(api, db, username, passwor
     response = api.login(username, password)
     assert response.status_code == 401
     assert response.get_json() == {
-        "error": {"code": "invalid_credentials", "message": users.INCORRECT_LOGIN}
+        "error": {"code": "invalid_credentials", "message": messages.INCORRECT_LOGIN}
     }
     assert db.sessions.count_documents({}) == 0
     assert api.me().status_code == 401

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flaskr import embedded, throttle, users
+from flaskr.identity import throttle, users
+from flaskr_dev import embedded
 from tests.conftest import PASSWORD
 
 

@@ -228,7 +228,7 @@ def test_a_duplicate_key_cannot_smuggle_an_operator(victim, db_calls):
     "username", ["$ne", "alice$", "alice'||'1'=='1", '{"$gt": ""}', "a" * 5000, "alice\x00"]
 )
 def test_operator_looking_strings_are_just_wrong_names(victim, monkeypatch, username):
-    from flaskr import users
+    from flaskr.identity import users
 
     lookups = []
     monkeypatch.setattr(users, "find_user", lambda name: lookups.append(name))

@@ -19,7 +19,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from flaskr import create_app, users
+from flaskr import create_app
+from flaskr.identity import users
 from tests.conftest import PASSWORD, with_database
 
 from .browser import AXE, CHROMIUM_ARGS, chromium_path, require_tools

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flaskr import embedded
+from flaskr_dev import embedded
 
 from .live import App, Database, app_env
 

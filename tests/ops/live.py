@@ -14,7 +14,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flaskr import embedded
+from flaskr_dev import embedded
 
 ROOT = Path(__file__).resolve().parents[2]
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flaskr import audit, cli, passwords, sessions, throttle, users
-from flaskr.embedded import free_port
+from flaskr import cli
+from flaskr.identity import audit, clock, passwords, sessions, throttle, users
+from flaskr_dev.embedded import free_port
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "amber-glacier-42-lantern"
@@ -35,7 +36,7 @@ def start_session(app, user_id) -> str:
             ip="127.0.0.1",
             user_agent="test",
             remember=True,
-            now=users.now(),
+            now=clock.now(),
             life=life,
         )
         return token
@@ -43,7 +44,7 @@ def start_session(app, user_id) -> str:
 
 def live_sessions(app, user_id) -> int:
     with app.app_context():
-        return len(sessions.list_sessions(user_id, now=users.now()))
+        return len(sessions.list_sessions(user_id, now=clock.now()))
 
 
 @pytest.mark.db
@@ -173,7 +174,7 @@ def test_disable_refuses_sign_in_and_ends_sessions_enable_restores(app, runner, 
     with app.app_context():
         assert (
             sessions.load_session(
-                other, now=users.now(), life=sessions.Lifetimes.from_config(app.config)
+                other, now=clock.now(), life=sessions.Lifetimes.from_config(app.config)
             )
             is None
         )
@@ -302,7 +303,7 @@ def lock_out(auth, app) -> None:
 
 def events(app, user_id) -> list[dict]:
     with app.app_context():
-        return audit.recent(user_id, now=users.now())
+        return audit.recent(user_id, now=clock.now())
 
 
 @pytest.mark.db

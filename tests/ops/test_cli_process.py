@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from flaskr.embedded import free_port
+from flaskr_dev.embedded import free_port
 from tests.conftest import PASSWORD
 
 from .live import ROOT, app_env
@@ -37,7 +37,7 @@ def test_a_script_provisions_lists_and_deletes_a_user(mongo_uri, tmp_path):
     assert done.stdout == "Deleted alice; ended 0 sessions.\n"
     # stderr carries the log: the deletion is an auth event, one line; nothing else.
     (line,) = done.stderr.splitlines()
-    assert " INFO flaskr.audit: account_deleted " in line
+    assert " INFO flaskr.identity.audit: account_deleted " in line
     assert 'user_agent="flaskr admin command"' in line
 
 

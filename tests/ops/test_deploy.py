@@ -10,8 +10,8 @@ import runpy
 
 import pytest
 
-from flaskr import embedded
 from flaskr.config import DEFAULTS
+from flaskr_dev import embedded
 from tests.conftest import PASSWORD
 
 from .live import ROOT, Browser
@@ -57,7 +57,7 @@ def test_gunicorn_environment(monkeypatch):
     )
     assert (conf["workers"], conf["threads"], conf["bind"]) == (3, 8, "unix:/run/flaskr/app.sock")
     assert conf["control_socket"] == "/run/flaskr/gunicorn.ctl"
-    assert conf["logconfig_dict"]["formatters"]["json"]["()"] == "flaskr.logs.JsonFormatter"
+    assert conf["logconfig_dict"]["formatters"]["json"]["()"] == "flaskr.web.logs.JsonFormatter"
 
 
 def test_make_run_uses_the_config_and_keeps_its_own_flags(monkeypatch):
@@ -127,7 +127,7 @@ def test_gunicorn_json_log_has_auth_events_and_no_secrets(serve, mongo_uri):
     app.stop()
     log = app.log_text()
     records = [json.loads(line) for line in log.splitlines()]
-    audit = [r["event"] for r in records if r["logger"] == "flaskr.audit"]
+    audit = [r["event"] for r in records if r["logger"] == "flaskr.identity.audit"]
     assert audit == ["sign_in_failed", "sign_in"]
     for secret in [PASSWORD, *browser.cookies.values()]:
         assert secret not in log

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
-from flaskr import sessions
+from flaskr.identity import sessions
 from tests.conftest import AuthActions
 
 

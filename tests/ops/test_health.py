@@ -7,8 +7,8 @@ import logging
 import pytest
 from pymongo.errors import OperationFailure
 
-from flaskr import health
-from flaskr.embedded import free_port
+from flaskr.web import health
+from flaskr_dev.embedded import free_port
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import time
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
-from flaskr import users
 from flaskr.db import _Outage, mongo
-from flaskr.embedded import free_port
-from flaskr.ratelimit import AppMongoStorage
+from flaskr.identity import users
+from flaskr.web.ratelimit import AppMongoStorage
+from flaskr_dev.embedded import free_port
 from tests.conftest import AuthActions
 
 from .live import Database

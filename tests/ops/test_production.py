@@ -9,7 +9,7 @@ import pytest
 
 from flaskr import create_app
 from flaskr.config import ConfigError
-from flaskr.embedded import free_port
+from flaskr_dev.embedded import free_port
 
 from .live import ROOT, SECRET_KEY, app_env
 

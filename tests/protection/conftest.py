@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flaskr import users
+from flaskr.identity import users
 from tests.conftest import PASSWORD, csrf_token
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from flaskr import sessions
+from flaskr.identity import sessions
 from tests.conftest import PASSWORD
 
 from .conftest import IPHONE, add_user, database, form_token, post_login, signed_in_client

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from flaskr import audit, users
+from flaskr.identity import audit, clock, users
 from tests.conftest import PASSWORD
 
 from .conftest import IPHONE, database, form_token, post_login, signed_in_client
@@ -65,7 +65,7 @@ def test_throttling_password_change_and_revocations_are_recorded(app, alice):
 
 
 def test_the_user_page_shows_the_last_ten_events(app, alice, monkeypatch):
-    start = users.now()
+    start = clock.now()
     for minute in range(12):
         at = start + timedelta(minutes=minute)
         monkeypatch.setattr(users, "now", lambda at=at: at)
@@ -87,11 +87,11 @@ def test_the_user_page_shows_the_last_ten_events(app, alice, monkeypatch):
 
 
 def test_each_event_is_one_log_line_without_secrets(app, alice, caplog):
-    caplog.set_level(logging.INFO, logger="flaskr.audit")
+    caplog.set_level(logging.INFO, logger="flaskr.identity.audit")
     post_login(app.test_client(), "alice", WRONG)
     post_login(app.test_client(), "nobody", WRONG)
     post_login(app.test_client(), "alice", PASSWORD)
-    records = [r for r in caplog.records if r.name == "flaskr.audit"]
+    records = [r for r in caplog.records if r.name == "flaskr.identity.audit"]
     assert [r.event for r in records] == ["sign_in_failed", "sign_in_failed", "sign_in"]
     assert records[0].user_id == str(alice["_id"])
     assert records[1].user_id is None
@@ -103,7 +103,7 @@ def test_each_event_is_one_log_line_without_secrets(app, alice, caplog):
 
 def test_events_older_than_the_retention_are_not_shown(app, alice):
     with app.app_context():
-        old = users.now() - timedelta(days=100)
+        old = clock.now() - timedelta(days=100)
         audit.record(
             audit.SIGN_IN,
             user_id=alice["_id"],
@@ -112,7 +112,7 @@ def test_events_older_than_the_retention_are_not_shown(app, alice):
             now=old,
             retention=timedelta(days=90),
         )
-        assert audit.recent(alice["_id"], now=users.now()) == []
+        assert audit.recent(alice["_id"], now=clock.now()) == []
 
 
 def test_the_retention_is_configurable(make_app):
@@ -127,7 +127,7 @@ def test_the_retention_is_configurable(make_app):
 
 @pytest.mark.db
 def test_a_hammered_account_records_its_lockout_once(app, alice, caplog):
-    caplog.set_level(logging.INFO, logger="flaskr.audit")
+    caplog.set_level(logging.INFO, logger="flaskr.identity.audit")
     for _ in range(20):
         post_login(app.test_client(), "alice", WRONG)
     # Five failures, then one stored refusal: the activity list is not flooded...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flaskr import devices
+from flaskr.identity import devices
 
 from .conftest import FIREFOX, IPHONE
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flaskr import embedded, passwords
+from flaskr.identity import passwords
+from flaskr_dev import embedded
 from tests.conftest import PASSWORD, csrf_token
 
 UNAVAILABLE = "The service is temporarily unavailable. Please try again shortly."

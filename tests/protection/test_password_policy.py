@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flaskr import policy, users
+from flaskr.identity import policy, users
 from tests.conftest import PASSWORD, csrf_token
 
 from .conftest import database

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from flaskr import accounts, users
+from flaskr import messages
+from flaskr.identity import accounts
 from tests.conftest import PASSWORD
 
 from .conftest import add_user, database, post_login, signed_in_client
-
-
-class Clock:
-    """`users.now`, moved by hand: the server reads the time only through it."""
-
-    def __init__(self, monkeypatch):
-        self.at = users.now()
-        monkeypatch.setattr(users, "now", lambda: self.at)
-
-    def advance(self, **delta) -> None:
-        self.at += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
 
 
 def signed_in(client) -> bool:
@@ -78,7 +61,7 @@ def test_a_disabled_user_cannot_sign_in(app, client):
     add_user(app, "carol", disabled=True)
     response = post_login(client, "carol", PASSWORD)
     assert response.status_code == 401
-    assert users.INCORRECT_LOGIN in response.get_data(as_text=True)
+    assert messages.INCORRECT_LOGIN in response.get_data(as_text=True)
 
 
 @pytest.mark.db

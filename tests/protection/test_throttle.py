@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from flaskr import throttle, users
+from flaskr.identity import clock, throttle, users
 from tests.conftest import PASSWORD
 
 from .conftest import add_user, database, post_login
@@ -44,7 +44,7 @@ def test_five_failures_lock_the_username_even_for_the_right_password(app, client
 def test_unknown_username_is_locked_the_same_way(app, client, alice, monkeypatch):
     # One frozen clock: both lockouts start at the same instant, so their waits must match
     # to the second (with a running clock they may straddle a second boundary).
-    frozen = users.now()
+    frozen = clock.now()
     monkeypatch.setattr(users, "now", lambda: frozen)
     fail(client, "alice", 5)
     fail(client, "nobody", 5)
@@ -111,7 +111,7 @@ def test_the_lockout_ends_after_the_window(make_app, monkeypatch):
     app = make_app(LOGIN_LOCKOUT_SECONDS=60)
     client = app.test_client()
     add_user(app)
-    start = users.now()
+    start = clock.now()
     monkeypatch.setattr(users, "now", lambda: start)
     fail(client, "alice", 5)
     assert_locked(post_login(client, "alice", PASSWORD), 60)
@@ -129,7 +129,7 @@ def _token(client) -> str:
 def test_places_held_in_flight_ask_for_a_moment_not_a_lockout(app):
     limits = throttle.Limits(per_user=2, per_ip=50, window=timedelta(minutes=15), patience=0.1)
     with app.app_context():
-        at = users.now()
+        at = clock.now()
         for _ in range(2):  # two attempts whose password checks have not finished
             throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
         with pytest.raises(throttle.Throttled) as busy:
@@ -158,7 +158,7 @@ def test_failures_from_an_ended_window_do_not_carry_over(make_app, monkeypatch):
     app = make_app(LOGIN_MAX_FAILURES=2, LOGIN_LOCKOUT_SECONDS=60)
     client = app.test_client()
     add_user(app)
-    start = users.now()
+    start = clock.now()
     monkeypatch.setattr(users, "now", lambda: start)
     assert fail(client, "alice", 1) == [401]
     # The window is over, but its counter is still stored (the TTL sweep has not run).

@@ -4,7 +4,7 @@ A session record also carries what the pages show of its user (name, when the ac
 made, and the sign-in before this one), so loading one is a single find by `_id`: no join,
 no second query. That copy stays honest because an account's sessions end whenever the account is
 disabled or deleted (accounts.py), and a sign-in that races with either ends its own new
-session (login.sign_in). Usernames never change.
+session (signin.start_session). Usernames never change.
 """
 
 from __future__ import annotations
@@ -17,8 +17,13 @@ from typing import Any
 
 from bson import ObjectId
 
-from . import devices, users
-from .db import collection
+from ..db import Index, collection
+from . import devices
+
+INDEXES = [
+    Index("sessions", "user_id", name="user_id"),
+    Index("sessions", "expires_at", expireAfterSeconds=0, name="expires_at_ttl"),
+]
 
 # Last-seen is written at most this often per session, not on every request.
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -113,7 +118,7 @@ def load_session(token: str, *, now: datetime, life: Lifetimes) -> dict[str, Any
     if session is None:
         return None
     # Expiry is decided here, not by the TTL index: the server sweeps only once a minute.
-    if now >= _expiry(session, life) or not _has_user(session):
+    if now >= _expiry(session, life):
         end_session(sid)
         return None
     if now - session["last_seen_at"] >= TOUCH_INTERVAL:
@@ -123,21 +128,6 @@ def load_session(token: str, *, now: datetime, life: Lifetimes) -> dict[str, Any
             {"_id": sid}, {"$set": {"last_seen_at": now, "expires_at": session["expires_at"]}}
         )
     return session
-
-
-def _has_user(session: dict[str, Any]) -> bool:
-    """Whether the session carries its user, copying it in once for records made before
-    sessions did (such a record still defers to a disabled or deleted account)."""
-    if "username" in session:
-        return True
-    user = users.find_user_by_id(session["user_id"])
-    if user is None or user.get("disabled"):
-        return False
-    # Signed in before, so the user's previous sign-in is the one before that session's.
-    copy = _carried(user, previous_login_at=user.get("previous_login_at"))
-    collection("sessions").update_one({"_id": session["_id"]}, {"$set": copy})
-    session.update(copy)
-    return True
 
 
 def end_session(session_id: str) -> bool:

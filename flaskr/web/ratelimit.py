@@ -13,13 +13,18 @@ from typing import Any
 
 from flask import Flask, current_app
 from limits.storage import MongoDBStorage
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .db import UNAVAILABLE, get_db, mongo
-from .extensions import limiter
+from .. import messages
+from ..db import UNAVAILABLE, Index, get_db, mongo
+from ..extensions import limiter
 
 COUNTERS = "rate_limits"
 WINDOWS = "rate_limit_windows"
+# Flask-Limiter's counters, swept when their window ends.
+INDEXES = [
+    Index(COUNTERS, "expireAt", expireAfterSeconds=0, name="expireAt_ttl"),
+    Index(WINDOWS, "expireAt", expireAfterSeconds=0, name="expireAt_ttl"),
+]
 
 
 def _register_limit() -> str:
@@ -29,7 +34,7 @@ def _register_limit() -> str:
 @limiter.shared_limit(
     _register_limit,
     scope="register",
-    error_message="Too many registrations from your address. Please try again later.",
+    error_message=messages.TOO_MANY_REGISTRATIONS,
 )
 def count_registration() -> None:
     """Count one registration against the client's address; past the limit, 429.
@@ -96,8 +101,3 @@ def init_app(app: Flask) -> None:
     # Explicit, or the process-wide limiter would carry one app's "disabled" into the next.
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
-    # Behind N trusted proxies, the client address is the Nth from the right in
-    # X-Forwarded-For; with 0 (the default) the header is ignored, so it cannot be spoofed.
-    proxies = int(app.config["TRUSTED_PROXIES"])
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

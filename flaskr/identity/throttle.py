@@ -20,9 +20,11 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from .db import collection
+from ..db import Index, collection
 
 COLLECTION = "login_failures"
+# Found by _id; swept once their window ends.
+INDEXES = [Index(COLLECTION, "until", expireAfterSeconds=0, name="until_ttl")]
 POLL_SECONDS = 0.05
 
 
@@ -55,9 +57,15 @@ class Limits:
         )
 
 
-def user_counter(username_key: str) -> str:
+# Counters per account, by what they count: passwords ("user"), second steps ("step").
+PASSWORDS, SECOND_STEPS = "user", "step"
+
+
+def user_counter(username_key: str, namespace: str = PASSWORDS) -> str:
     """The counter id for a normalised username, hashed: people type passwords into it."""
-    return "user:" + hashlib.sha256(username_key.encode("utf-8", "surrogatepass")).hexdigest()
+    return (
+        namespace + ":" + hashlib.sha256(username_key.encode("utf-8", "surrogatepass")).hexdigest()
+    )
 
 
 def ip_counter(ip: str | None) -> str:
@@ -130,9 +138,16 @@ def _first_refusal(key: str, limit: int) -> bool:
     return result.modified_count == 1
 
 
-def reserve(username_key: str, ip: str | None, *, now: datetime, limits: Limits) -> None:
+def reserve(
+    username_key: str,
+    ip: str | None,
+    *,
+    now: datetime,
+    limits: Limits,
+    namespace: str = PASSWORDS,
+) -> None:
     """Reserve one sign-in attempt for this username and address, or raise Throttled."""
-    user_key = user_counter(username_key)
+    user_key = user_counter(username_key, namespace)
     wait = _take_patiently(user_key, limits.per_user, now, limits)
     if wait is not None:
         raise Throttled(wait, _first_refusal(user_key, limits.per_user))
@@ -144,10 +159,17 @@ def reserve(username_key: str, ip: str | None, *, now: datetime, limits: Limits)
         raise Throttled(wait, _first_refusal(ip_key, limits.per_ip))
 
 
-def record_failure(username_key: str, ip: str | None, *, now: datetime, limits: Limits) -> None:
+def record_failure(
+    username_key: str,
+    ip: str | None,
+    *,
+    now: datetime,
+    limits: Limits,
+    namespace: str = PASSWORDS,
+) -> None:
     """Count the failure on both counters; a counter now full stays locked a whole window."""
     for key, limit in (
-        (user_counter(username_key), limits.per_user),
+        (user_counter(username_key, namespace), limits.per_user),
         (ip_counter(ip), limits.per_ip),
     ):
         _coll().update_one({"_id": key}, {"$inc": {"failed": 1}})
@@ -156,12 +178,14 @@ def record_failure(username_key: str, ip: str | None, *, now: datetime, limits: 
         )
 
 
-def record_success(username_key: str, ip: str | None) -> None:
-    """A correct password: the username starts afresh and the address gets its place back."""
-    _coll().delete_one({"_id": user_counter(username_key)})
+def record_success(username_key: str, ip: str | None, namespace: str = PASSWORDS) -> None:
+    """A correct answer: the username starts afresh and the address gets its place back."""
+    _coll().delete_one({"_id": user_counter(username_key, namespace)})
     _give_back(ip_counter(ip))
 
 
 def clear_user(username_key: str) -> None:
     """Forget the failures counted for this username (an administrator's unlock)."""
-    _coll().delete_one({"_id": user_counter(username_key)})
+    _coll().delete_many(
+        {"_id": {"$in": [user_counter(username_key, ns) for ns in (PASSWORDS, SECOND_STEPS)]}}
+    )

@@ -8,23 +8,8 @@ from flask_wtf.csrf import CSRFError
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from .db import UNAVAILABLE, mongo
-
-UNAVAILABLE_MESSAGE = "The service is temporarily unavailable. Please try again shortly."
-
-TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Forbidden",
-    404: "Page not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request too large",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Something went wrong",
-    503: "Temporarily unavailable",
-}
+from .. import messages
+from ..db import UNAVAILABLE, mongo
 
 CODES = {
     400: "bad_request",
@@ -44,10 +29,10 @@ CODES = {
 
 # Werkzeug's stock texts talk to browsers; API clients get these instead.
 API_MESSAGES = {
-    401: "You are not signed in.",
-    404: "There is no such API endpoint.",
-    405: "This endpoint does not accept that method; see the Allow header.",
-    413: "The request body is too large.",
+    401: messages.NOT_SIGNED_IN,
+    404: messages.NO_SUCH_ENDPOINT,
+    405: messages.METHOD_NOT_ALLOWED,
+    413: messages.TOO_LARGE,
 }
 
 
@@ -118,7 +103,7 @@ def render_error(e: HTTPException) -> Response:
         page = render_template(
             "errors/error.html",
             status=status,
-            title=TITLES.get(status, e.name),
+            title=messages.ERROR_TITLES.get(status, e.name),
             message=message,
             current_user=_page_user(),
         )
@@ -135,12 +120,12 @@ def database_unavailable(e: Exception) -> Response:
     if "_login_user" not in g:
         # Loading the user is what failed: do not wait for the database a second time.
         _signed_out_for_this_request()
-    return render_error(ServiceUnavailable(UNAVAILABLE_MESSAGE))
+    return render_error(ServiceUnavailable(messages.UNAVAILABLE))
 
 
 def internal_error(e: Exception) -> Response:
     # Flask has already logged the traceback; the visitor gets a page, never the trace.
-    return render_error(InternalServerError("Sorry, something went wrong on our side."))
+    return render_error(InternalServerError(messages.INTERNAL_ERROR))
 
 
 def init_app(app: Flask) -> None:

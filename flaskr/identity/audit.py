@@ -1,4 +1,4 @@
-"""The audit trail: what happened to an account, when, and from where.
+"""The audit trail: what happened to an account, when, from where, and who did it.
 
 Events go to the `auth_events` collection (for existing users) and, each as one line, to
 the `flaskr.audit` logger with structured `extra=` fields. Never a password or a token.
@@ -7,52 +7,70 @@ the `flaskr.audit` logger with structured `extra=` fields. Never a password or a
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 
+from ..db import Index, collection
 from . import devices
-from .db import collection
 
 log = logging.getLogger("flaskr.audit")
 
 RECENT = 10
 
+INDEXES = [
+    # A user's latest events, each swept after its retention.
+    Index("auth_events", [("user_id", 1), ("at", -1)], name="user_id_at"),
+    Index("auth_events", "expires_at", expireAfterSeconds=0, name="expires_at_ttl"),
+]
+
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_IN_THROTTLED = "sign_in_throttled"
+SECOND_STEP_PASSED = "second_step_passed"
+SECOND_STEP_FAILED = "second_step_failed"
 SIGN_OUT = "sign_out"
+ACCOUNT_CREATED = "account_created"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name)
 SESSION_REVOKED = "session_revoked"
 SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
+ACCOUNT_DISABLED = "account_disabled"
+ACCOUNT_ENABLED = "account_enabled"
+ACCOUNT_UNLOCKED = "account_unlocked"
 ACCOUNT_DELETED = "account_deleted"
 
-# What each event means, as the "Recent activity" list says it.
-DESCRIPTIONS = {
-    SIGN_IN: "Signed in",
-    SIGN_IN_FAILED: "Failed sign-in (wrong password)",
-    SIGN_IN_THROTTLED: "Sign-in refused: too many failed attempts",
-    SIGN_OUT: "Signed out",
-    PASSWORD_CHANGED: "Password changed",
-    SESSION_REVOKED: "Signed out a session",
-    SIGNED_OUT_EVERYWHERE: "Signed out everywhere else",
-    ACCOUNT_DELETED: "Account deleted",
-}
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change, and from where: the account's own user ("self", with the client's
+    address and device), an administrator's command line ("cli"), or later "admin:<name>"."""
+
+    name: str
+    ip: str | None = None
+    user_agent: str | None = None
+
+    @classmethod
+    def self(cls, ip: str | None, user_agent: str | None) -> Actor:
+        """The person at a browser or API client: the user, or someone signing in as them."""
+        return cls("self", ip, user_agent)
+
+
+CLI = Actor("cli")
 
 
 def record(
     event: str,
     *,
     user_id: ObjectId | None,
-    ip: str | None,
-    user_agent: str | None,
+    actor: Actor,
     now: datetime,
     retention: timedelta,
     store: bool = True,
 ) -> None:
     """Log `event`, and store it when it concerns an existing user (`user_id`) and `store`."""
-    agent = devices.stored(user_agent)
+    agent = devices.stored(actor.user_agent)
     # The message is the event; who, from where and with what are fields, said once.
     log.info(
         "%s",
@@ -60,7 +78,8 @@ def record(
         extra={
             "event": event,
             "user_id": str(user_id) if user_id is not None else None,
-            "client_ip": ip,
+            "actor": actor.name,
+            "client_ip": actor.ip,
             "user_agent": agent,
         },
     )
@@ -70,7 +89,8 @@ def record(
         {
             "user_id": user_id,
             "event": event,
-            "ip": ip,
+            "actor": actor.name,
+            "ip": actor.ip,
             "user_agent": agent,
             "at": now,
             "expires_at": now + retention,

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, g, request
 from flask.logging import default_handler
 
-from .config import ConfigError
+from ..config import ConfigError
 
 FORMATS = ("text", "json")
 REQUEST_LOGGER = "flaskr.request"

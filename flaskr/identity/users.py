@@ -2,61 +2,27 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from flask import current_app, has_app_context
 from pymongo.errors import DuplicateKeyError
 
-from . import passwords, policy
-from .db import collection
+from ..db import Index, collection
+from . import clock, passwords
+from .policy import Policy, folded
 
-USERNAME_MIN, USERNAME_MAX = 3, 32
-PASSWORD_MIN, PASSWORD_MAX = 8, 1024
-_USERNAME_RE = re.compile(r"[\w.-]+")
-
-INCORRECT_LOGIN = (
-    "Your login details are incorrect; please check the combination of your username and password."
-)
+INDEXES = [Index("users", "username_key", unique=True, name="username_key_unique")]
 
 
 class UsernameTaken(Exception):
     """Another account already has this username (compared case-insensitively)."""
 
 
-def now() -> datetime:
-    """The current time, as MongoDB stores it (UTC, millisecond precision)."""
-    t = datetime.now(UTC)
-    return t.replace(microsecond=t.microsecond // 1000 * 1000)
-
-
 def username_key(username: str) -> str:
     """The normalised form that makes `Alice`, `alice` and fullwidth `Alice` one account."""
-    return unicodedata.normalize("NFKC", username).casefold()
-
-
-def username_problem(username: str) -> str | None:
-    """Why `username` cannot be registered, or None."""
-    if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
-        return f"Username must be {USERNAME_MIN} to {USERNAME_MAX} characters long."
-    if not _USERNAME_RE.fullmatch(username):
-        return "Username may contain only letters, digits, '.', '_' and '-'."
-    return None
-
-
-def password_problem(password: str, username: str = "") -> str | None:
-    """Why `password` cannot be used by `username`, or None (the app's configured policy)."""
-    config = current_app.config if has_app_context() else {}
-    return policy.password_problem(
-        password,
-        username,
-        min_length=int(config.get("PASSWORD_MIN_LENGTH", PASSWORD_MIN)),
-        min_score=int(config.get("PASSWORD_MIN_SCORE", 3)),
-    )
+    return folded(username)
 
 
 def create_user(username: str, password: str, rounds: int) -> dict[str, Any]:
@@ -66,7 +32,7 @@ def create_user(username: str, password: str, rounds: int) -> dict[str, Any]:
         "username_key": username_key(username),
         "password_hash": passwords.hash_password(password, rounds),
         "password_scheme": passwords.SCHEME,
-        "created_at": now(),
+        "created_at": clock.now(),
         "last_login_at": None,
         "previous_login_at": None,
     }
@@ -88,15 +54,9 @@ def find_user_by_id(user_id: ObjectId) -> dict[str, Any] | None:
     return collection("users").find_one({"_id": user_id})
 
 
-def authenticate(username: str, password: str, rounds: int) -> dict[str, Any] | None:
-    """The user if `password` is theirs and they may sign in, else None (same cost either way)."""
-    user = sign_in_candidate(username)
-    return user if password_matches(user, password, rounds) else None
-
-
-def sign_in_candidate(username: str) -> dict[str, Any] | None:
+def sign_in_candidate(username: str, policy: Policy) -> dict[str, Any] | None:
     """The user a sign-in as `username` is about, or None (no such user, or not a username)."""
-    return find_user(username) if username_problem(username) is None else None
+    return find_user(username) if policy.username_problem(username) is None else None
 
 
 def password_matches(user: dict[str, Any] | None, password: str, rounds: int) -> bool:
@@ -151,8 +111,7 @@ def delete_user(user_id: ObjectId) -> bool:
 def set_disabled(user_id: ObjectId, disabled: bool) -> bool:
     """Refuse (or allow again) sign-in for the user; True if the user exists.
 
-    Only the flag: to disable an account, call accounts.disable_account, which also ends its
-    sessions (a session carries its user and does not read this flag again).
+    Only the flag: accounts.disable_account also ends the sessions.
     """
     change = {"$set": {"disabled": True}} if disabled else {"$unset": {"disabled": ""}}
     return collection("users", durable=True).update_one({"_id": user_id}, change).matched_count == 1

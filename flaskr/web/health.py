@@ -8,7 +8,7 @@ import pymongo
 from flask import Blueprint
 from pymongo.errors import PyMongoError
 
-from .db import UNAVAILABLE, describe, get_db, mongo
+from ..db import UNAVAILABLE, describe, get_db, mongo
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

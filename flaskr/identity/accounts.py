@@ -1,0 +1,179 @@
+"""The one door for changes to an account: every view, API route and CLI command calls it.
+
+Each change keeps the rules that come with it (disabling ends every session, a new password
+ends the other sessions and lifts a lockout, deletion removes everything the account owns),
+writes the audit event with its `actor`, and then sends the signal of the same name
+(signals.py) for the features that react to it, such as e-mail notices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import audit, clock, sessions, signals, throttle, users
+from .audit import Actor
+from .settings import Settings
+
+User = dict[str, Any]  # a user document, or at least its "_id" and "username"
+
+
+class Invalid(Exception):
+    """The input breaks the policy: `fields` maps each field to the reason."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
+def happened(
+    event: str,
+    user_id: Any,
+    *,
+    actor: Actor,
+    settings: Settings,
+    store: bool = True,
+    **details: Any,
+) -> None:
+    """Audit `event` about `user_id` (None: no such account), then announce it."""
+    audit.record(
+        event,
+        user_id=user_id,
+        actor=actor,
+        now=clock.now(),
+        retention=settings.audit_retention,
+        store=store,
+    )
+    if user_id is not None:
+        signals.send(event, user_id, actor=actor, **details)
+
+
+def create_account(username: str, password: str, *, actor: Actor, settings: Settings) -> User:
+    """A new account; raises Invalid (policy) or users.UsernameTaken."""
+    policy = settings.policy
+    problems = {
+        name: reason
+        for name, reason in (
+            ("username", policy.username_problem(username)),
+            ("password", policy.password_problem(password, username)),
+        )
+        if reason
+    }
+    if problems:
+        raise Invalid(problems)
+    user = users.create_user(username, password, settings.rounds)
+    happened(audit.ACCOUNT_CREATED, user["_id"], actor=actor, settings=settings, username=username)
+    return user
+
+
+def change_password(
+    user: User, password: str, *, actor: Actor, settings: Settings, keep: str | None = None
+) -> int:
+    """Set a new password, end the account's sessions but `keep`, lift any sign-in lockout;
+    return how many sessions ended. Raises Invalid for a password the policy refuses."""
+    problem = settings.policy.password_problem(password, user["username"])
+    if problem:
+        raise Invalid({"password": problem})
+    users.set_password(user["_id"], password, settings.rounds)
+    # Other devices, remember-me cookies included, must sign in with the new password.
+    ended = sessions.end_user_sessions(user["_id"], keep=keep)
+    throttle.clear_user(users.username_key(user["username"]))
+    happened(
+        audit.PASSWORD_CHANGED,
+        user["_id"],
+        actor=actor,
+        settings=settings,
+        username=user["username"],
+        sessions_ended=ended,
+    )
+    return ended
+
+
+def disable_account(user: User, *, actor: Actor, settings: Settings) -> int:
+    """Refuse the account's sign-ins and end all its sessions; return how many ended."""
+    # The flag first: a sign-in racing with this either sees it (signin.start_session) or
+    # started its session early enough to be ended here.
+    users.set_disabled(user["_id"], True)
+    ended = sessions.end_user_sessions(user["_id"])
+    happened(
+        audit.ACCOUNT_DISABLED,
+        user["_id"],
+        actor=actor,
+        settings=settings,
+        username=user["username"],
+        sessions_ended=ended,
+    )
+    return ended
+
+
+def enable_account(user: User, *, actor: Actor, settings: Settings) -> None:
+    """Allow a disabled account to sign in again, and lift any sign-in lockout."""
+    users.set_disabled(user["_id"], False)
+    throttle.clear_user(users.username_key(user["username"]))
+    happened(
+        audit.ACCOUNT_ENABLED,
+        user["_id"],
+        actor=actor,
+        settings=settings,
+        username=user["username"],
+    )
+
+
+def unlock_account(user: User, *, actor: Actor, settings: Settings) -> None:
+    """Forget the account's failed sign-ins, lifting a lockout before it expires."""
+    throttle.clear_user(users.username_key(user["username"]))
+    happened(
+        audit.ACCOUNT_UNLOCKED,
+        user["_id"],
+        actor=actor,
+        settings=settings,
+        username=user["username"],
+    )
+
+
+def end_session(user: User, session_id: str, *, actor: Actor, settings: Settings) -> bool:
+    """End one of the account's sessions; False when it has no such session (or not now)."""
+    if not sessions.end_user_session(user["_id"], session_id):
+        return False
+    happened(
+        audit.SESSION_REVOKED,
+        user["_id"],
+        actor=actor,
+        settings=settings,
+        username=user["username"],
+    )
+    return True
+
+
+def end_other_sessions(user: User, keep: str | None, *, actor: Actor, settings: Settings) -> int:
+    """End every session of the account but `keep` (None: all of them); return how many."""
+    ended = sessions.end_user_sessions(user["_id"], keep=keep)
+    happened(
+        audit.SIGNED_OUT_EVERYWHERE,
+        user["_id"],
+        actor=actor,
+        settings=settings,
+        username=user["username"],
+        sessions_ended=ended,
+    )
+    return ended
+
+
+def delete_account(user: User, *, actor: Actor, settings: Settings) -> int:
+    """Delete the account, its sessions, audit events and failure counter; return sessions
+    ended. The deletion itself is logged, not stored: the account's events are what went."""
+    # The user first: no new session can start for them, and whatever a crash leaves
+    # behind belongs to nobody.
+    users.delete_user(user["_id"])
+    ended = sessions.end_user_sessions(user["_id"])
+    audit.delete_user_events(user["_id"])
+    throttle.clear_user(users.username_key(user["username"]))
+    happened(
+        audit.ACCOUNT_DELETED,
+        user["_id"],
+        actor=actor,
+        settings=settings,
+        store=False,
+        username=user["username"],
+        sessions_ended=ended,
+    )
+    return ended

@@ -1,0 +1,26 @@
+"""Second sign-in factors: what each one must answer, so the sign-in flow can ask for it.
+
+A feature that adds a factor (an authenticator app, recovery codes, a passkey) implements
+`Factor` and is registered with the app (`app.extensions["flaskr.factors"]`); `signin`
+then asks for it after a right password, for every account the factor is `enrolled` for.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class Factor(Protocol):
+    """One way to pass the second step of a sign-in."""
+
+    # Short and stable: it names the method to API clients ("totp", "recovery_code").
+    name: str
+
+    def enrolled(self, user: dict[str, Any]) -> bool:
+        """Whether this account uses the factor (then every sign-in asks for one factor)."""
+        ...
+
+    def verify(self, user: dict[str, Any], answer: str, now: datetime) -> bool:
+        """Whether `answer` passes this step for `user`; may use up the answer (single use)."""
+        ...

@@ -1,0 +1,40 @@
+"""The identity core's settings, read from the app's config by the doors and handed in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from .factors import Factor
+from .policy import Policy
+from .sessions import Lifetimes
+from .throttle import Limits
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the rules need to know about this deployment."""
+
+    policy: Policy
+    rounds: int
+    lifetimes: Lifetimes
+    limits: Limits
+    audit_retention: timedelta
+    pending_lifetime: timedelta = timedelta(minutes=5)
+    factors: tuple[Factor, ...] = ()
+
+    @classmethod
+    def from_config(cls, config: Any, factors: Sequence[Factor] = ()) -> Settings:
+        return cls(
+            policy=Policy.from_config(config),
+            rounds=int(config["BCRYPT_ROUNDS"]),
+            lifetimes=Lifetimes.from_config(config),
+            limits=Limits.from_config(config),
+            audit_retention=timedelta(days=int(config["AUDIT_RETENTION_DAYS"])),
+            factors=tuple(factors),
+        )
+
+    def factor(self, name: str) -> Factor | None:
+        return next((f for f in self.factors if f.name == name), None)

@@ -1,0 +1,27 @@
+"""What the doors hand the identity core from a request: its settings and its actor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+
+from ..identity.audit import Actor
+from ..identity.settings import Settings
+
+FACTORS = "flaskr.factors"
+
+
+def settings() -> Settings:
+    """The identity settings of the current app (its config, read now)."""
+    return Settings.from_config(current_app.config, current_app.extensions.get(FACTORS, ()))
+
+
+def actor() -> Actor:
+    """The person making this request, as the audit trail records them."""
+    return Actor.self(request.remote_addr, request.user_agent.string)
+
+
+def account(user: Any) -> dict[str, Any]:
+    """The signed-in user as the one door takes an account: its id and username."""
+    return {"_id": user.id, "username": user.username}

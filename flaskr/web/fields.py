@@ -1,0 +1,115 @@
+"""Form fields shared by every HTML form: each value arrives once, as text; and the
+validators that ask the policy (identity.policy) of the current app."""
+
+from __future__ import annotations
+
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+
+from .. import messages
+from .context import settings
+
+
+class _OneText:
+    """A field that must arrive once, as text: not repeated, not a file, not a JSON object.
+
+    `longest(policy)`, when given, is the field's maxlength, read from the policy as it renders.
+    """
+
+    problem: str | None = None
+
+    def __init__(self, *args, longest=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.longest = longest
+
+    def __call__(self, **kwargs):
+        if self.longest is not None:
+            kwargs.setdefault("maxlength", self.longest(settings().policy))
+        return super().__call__(**kwargs)
+
+    def process_formdata(self, valuelist):
+        # Flask-WTF also reads JSON bodies and file uploads: only plain strings go further.
+        self.problem = None
+        if len(valuelist) > 1:
+            self.problem = messages.FIELD_REPEATED
+        elif valuelist and not isinstance(valuelist[0], str):
+            self.problem = messages.FIELD_NOT_TEXT
+        else:
+            super().process_formdata(valuelist)
+
+    def pre_validate(self, form):
+        if self.problem:
+            raise StopValidation(self.problem)
+
+
+class TextField(_OneText, StringField):
+    pass
+
+
+class SecretField(_OneText, PasswordField):
+    pass
+
+
+def username_rules(form, field) -> None:
+    """The policy's username rule, for a form that chooses a username."""
+    reason = settings().policy.username_problem(field.data or "")
+    if reason:
+        raise ValidationError(reason)
+
+
+def password_rules(username_of):
+    """The policy's password rule for a new password; `username_of(form)` names its user."""
+
+    def check(form, field) -> None:
+        reason = settings().policy.password_problem(field.data or "", username_of(form) or "")
+        if reason:
+            raise ValidationError(reason)
+
+    return check
+
+
+def new_password_field(label: str, required: str, username_of) -> SecretField:
+    """A field for a password being chosen: registration and every change."""
+    return SecretField(
+        label,
+        validators=[DataRequired(required), password_rules(username_of)],
+        render_kw={"autocomplete": "new-password"},
+        longest=_password_max,
+    )
+
+
+def current_password_field(label: str, required: str) -> SecretField:
+    """A field for the password the user has now: sign-in and every confirmation."""
+    return SecretField(
+        label,
+        validators=[
+            DataRequired(required),
+            _not_longer_than_a_password(messages.PASSWORD_TOO_LONG),
+        ],
+        render_kw={"autocomplete": "current-password"},
+        longest=_password_max,
+    )
+
+
+def _not_longer_than_a_password(message: str):
+    """The longest a password may be, from the policy (also caps what a sign-in hashes)."""
+
+    def check(form, field) -> None:
+        Length(max=settings().policy.password_max, message=message)(form, field)
+
+    return check
+
+
+def username_field(label: str, required: str, *, new: bool) -> TextField:
+    """A username: chosen under the policy (`new`), or typed to sign in."""
+    rule = username_rules if new else _not_longer_than_a_password(messages.USERNAME_TOO_LONG)
+    return TextField(
+        label,
+        validators=[DataRequired(required), rule],
+        render_kw={"autocomplete": "username"},
+        longest=lambda policy: policy.username_max,
+    )
+
+
+def _password_max(policy) -> int:
+    return policy.password_max

@@ -1,0 +1,25 @@
+"""What every template may use: how times, devices, events and actors read, and the policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+
+from .. import messages
+from ..identity import devices
+from .context import settings
+
+
+def when(value: datetime | None) -> str:
+    """A stored time as people read it, in UTC."""
+    return value.strftime("%d %B %Y, %H:%M UTC") if value else ""
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(when, "when")
+    app.add_template_filter(devices.describe, "device")
+    app.add_template_filter(messages.event, "event")
+    app.add_template_filter(messages.actor, "actor")
+    # `policy` in every template: the hints say what the forms enforce.
+    app.context_processor(lambda: {"policy": settings().policy})

@@ -1,0 +1,142 @@
+"""Flask-Login glue: the signed-in user is a live server-side session, and the sign-in flow
+(identity.signin) is carried out for this browser: its pending step in the Flask session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, session
+from flask_login import UserMixin, current_user, login_user, logout_user
+
+from .. import messages
+from ..extensions import login_manager
+from ..identity import clock, sessions, signin, users
+from .context import account, actor, settings
+
+PENDING_KEY = "_pending_sign_in"
+
+
+class SignedInUser(UserMixin):
+    """The user behind the current request; `get_id()` is the session token.
+
+    Built from the session record alone, which carries what the pages show of the user;
+    `doc`, the full user document, is read only when asked for.
+    """
+
+    def __init__(self, token: str, session: dict[str, Any], user: dict[str, Any] | None = None):
+        self.token = token
+        self.session = session
+        self._doc = user
+
+    def get_id(self) -> str:
+        return self.token
+
+    @property
+    def id(self) -> Any:
+        return self.session["user_id"]
+
+    @property
+    def session_id(self) -> str:
+        return self.session["_id"]
+
+    @property
+    def username(self) -> str:
+        return self.session["username"]
+
+    @property
+    def created_at(self) -> Any:
+        """When the account was created."""
+        return self.session["user_created_at"]
+
+    @property
+    def signed_in_at(self) -> Any:
+        """When this session started."""
+        return self.session["created_at"]
+
+    @property
+    def previous_login_at(self) -> Any:
+        """The account's sign-in before this session's, or None."""
+        return self.session.get("previous_login_at")
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        """The user's document, read on first use; 401 if the account is being deleted."""
+        if self._doc is None:
+            self._doc = users.find_user_by_id(self.id)
+            if self._doc is None:
+                # Deleted between loading this session and now: its sessions are ending too.
+                abort(401)
+        return self._doc
+
+
+@login_manager.user_loader
+def load_user(token: str) -> SignedInUser | None:
+    found = sessions.load_session(token, now=clock.now(), life=settings().lifetimes)
+    return SignedInUser(token, found) if found else None
+
+
+Outcome = signin.SignedIn | signin.Refused | signin.Throttled | signin.NeedsStep | signin.Expired
+
+
+def _signed_in(outcome: Outcome) -> Outcome:
+    """Sign this browser in when the flow says so; keep a pending step in its session."""
+    if isinstance(outcome, signin.NeedsStep):
+        session[PENDING_KEY] = outcome.token
+    elif isinstance(outcome, signin.SignedIn):
+        # Signing in over another sign-in ends that session (and its remember-me cookie), so
+        # no copy of the old cookie stays valid.
+        if current_user.is_authenticated:
+            sessions.end_session(current_user.session_id)
+        # A fresh Flask session: nothing planted before sign-in survives it (no fixation).
+        session.clear()
+        user = SignedInUser(outcome.token, outcome.session, outcome.user)
+        login_user(user, remember=outcome.session["remember"])
+    return outcome
+
+
+def attempt_sign_in(username: str, password: str, remember: bool) -> Outcome:
+    """The one sign-in path (the HTML form and the JSON API): the password step."""
+    session.pop(PENDING_KEY, None)
+    outcome = signin.begin(
+        username, password, remember=remember, actor=actor(), settings=settings()
+    )
+    return _signed_in(outcome)
+
+
+def pending_methods() -> tuple[str, ...] | None:
+    """The factors this browser's pending sign-in may use, or None when there is none."""
+    record = signin.pending(session.get(PENDING_KEY))
+    return tuple(record["methods"]) if record else None
+
+
+def finish_sign_in(method: str, answer: str) -> Outcome:
+    """The second step of this browser's pending sign-in."""
+    outcome = signin.finish(
+        session.get(PENDING_KEY), method, answer, actor=actor(), settings=settings()
+    )
+    if isinstance(outcome, signin.Expired):
+        session.pop(PENDING_KEY, None)
+    return _signed_in(outcome)
+
+
+def confirm_password(password: str) -> bool | signin.Throttled:
+    """Whether `password` is the signed-in user's (throttled like a sign-in)."""
+    return signin.confirm_password(
+        account(current_user), password, actor=actor(), settings=settings()
+    )
+
+
+def sign_out() -> None:
+    """End the current session on the server and in this browser."""
+    user, session_id = account(current_user), current_user.session_id
+    logout_user()
+    signin.sign_out(user, session_id, actor=actor(), settings=settings())
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = messages.SIGN_IN_REQUIRED
+    login_manager.login_message_category = "info"
+    # API clients get 401 as JSON (web.errors), never a redirect to the HTML sign-in page.
+    login_manager.blueprint_login_views["api"] = None

@@ -1,0 +1,1 @@
+"""Development helpers behind `make run`: they start processes; the app never imports them."""
