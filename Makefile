@@ -23,9 +23,11 @@ $(VENV)/.test: setup.cfg pyproject.toml
 run: $(VENV)/.run
 	$(BIN)/python -m flaskr_dev
 
+# ruff, then the import contracts in setup.cfg (import-linter): doors over web over identity.
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.test
 	$(BIN)/ruff check --fix .
@@ -49,4 +51,4 @@ profile: $(VENV)/.test
 	$(BIN)/python -m benchmarks.profile $(WHAT)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .coverage htmlcov *.egg-info

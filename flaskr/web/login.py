@@ -11,7 +11,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from .. import messages
 from ..extensions import login_manager
 from ..identity import clock, sessions, signin, users
-from .context import account, actor, settings
+from .context import FACTORS, account, actor, settings
 
 PENDING_KEY = "_pending_sign_in"
 
@@ -134,6 +134,8 @@ def sign_out() -> None:
 
 
 def init_app(app: Flask) -> None:
+    # Second factors register here (identity.factors.Factor); none are built in yet.
+    app.extensions.setdefault(FACTORS, [])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = messages.SIGN_IN_REQUIRED
