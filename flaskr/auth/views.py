@@ -67,20 +67,29 @@ def _answer(outcome, page: str, form):
     return None
 
 
+def _sign_in_page(form, template: str, attempt, refused: str):
+    """A sign-in form's page: `attempt()` once the form is valid, then the outcome's answer."""
+    status, error = 200, None
+    if form.validate_on_submit():
+        outcome = attempt()
+        answer = _answer(outcome, template, form)
+        if answer:
+            return answer
+        error, status = refused, 401
+    elif form.is_submitted():
+        status = 400
+    return render_template(template, form=form, error=error), status
+
+
 @bp.route("/login", methods=("GET", "POST"))
 def login():
     form = LoginForm()
-    status = 200
-    error = None
-    if form.validate_on_submit():
-        outcome = flow.attempt_sign_in(form.username.data, form.password.data, form.remember.data)
-        answer = _answer(outcome, "auth/login.html", form)
-        if answer:
-            return answer
-        error, status = messages.INCORRECT_LOGIN, 401
-    elif form.is_submitted():
-        status = 400
-    return render_template("auth/login.html", form=form, error=error), status
+    return _sign_in_page(
+        form,
+        "auth/login.html",
+        lambda: flow.attempt_sign_in(form.username.data, form.password.data, form.remember.data),
+        messages.INCORRECT_LOGIN,
+    )
 
 
 @bp.route("/second-step", methods=("GET", "POST"))
@@ -91,16 +100,12 @@ def second_step():
         flash(messages.SECOND_STEP_EXPIRED, "error")
         return redirect(url_for("auth.login", next=safe_next(request.args.get("next"))))
     form = SecondStepForm(method=methods[0])
-    status, error = 200, None
-    if form.validate_on_submit():
-        outcome = flow.finish_sign_in(form.method.data, form.code.data)
-        answer = _answer(outcome, "auth/second_step.html", form)
-        if answer:
-            return answer
-        error, status = messages.WRONG_CODE, 401
-    elif form.is_submitted():
-        status = 400
-    return render_template("auth/second_step.html", form=form, error=error), status
+    return _sign_in_page(
+        form,
+        "auth/second_step.html",
+        lambda: flow.finish_sign_in(form.method.data, form.code.data),
+        messages.WRONG_CODE,
+    )
 
 
 @bp.post("/logout")

@@ -47,6 +47,13 @@ def happened(
         signals.send(event, user_id, actor=actor, **details)
 
 
+def _done(event: str, user: User, *, actor: Actor, settings: Settings, **details: Any) -> None:
+    """`happened` for a change to `user`: the signal also carries the username."""
+    happened(
+        event, user["_id"], actor=actor, settings=settings, username=user["username"], **details
+    )
+
+
 def create_account(username: str, password: str, *, actor: Actor, settings: Settings) -> User:
     """A new account; raises Invalid (policy) or users.UsernameTaken."""
     policy = settings.policy
@@ -61,7 +68,7 @@ def create_account(username: str, password: str, *, actor: Actor, settings: Sett
     if problems:
         raise Invalid(problems)
     user = users.create_user(username, password, settings.rounds)
-    happened(audit.ACCOUNT_CREATED, user["_id"], actor=actor, settings=settings, username=username)
+    _done(audit.ACCOUNT_CREATED, user, actor=actor, settings=settings)
     return user
 
 
@@ -77,14 +84,7 @@ def change_password(
     # Other devices, remember-me cookies included, must sign in with the new password.
     ended = sessions.end_user_sessions(user["_id"], keep=keep)
     throttle.clear_user(users.username_key(user["username"]))
-    happened(
-        audit.PASSWORD_CHANGED,
-        user["_id"],
-        actor=actor,
-        settings=settings,
-        username=user["username"],
-        sessions_ended=ended,
-    )
+    _done(audit.PASSWORD_CHANGED, user, actor=actor, settings=settings, sessions_ended=ended)
     return ended
 
 
@@ -94,14 +94,7 @@ def disable_account(user: User, *, actor: Actor, settings: Settings) -> int:
     # started its session early enough to be ended here.
     users.set_disabled(user["_id"], True)
     ended = sessions.end_user_sessions(user["_id"])
-    happened(
-        audit.ACCOUNT_DISABLED,
-        user["_id"],
-        actor=actor,
-        settings=settings,
-        username=user["username"],
-        sessions_ended=ended,
-    )
+    _done(audit.ACCOUNT_DISABLED, user, actor=actor, settings=settings, sessions_ended=ended)
     return ended
 
 
@@ -109,52 +102,27 @@ def enable_account(user: User, *, actor: Actor, settings: Settings) -> None:
     """Allow a disabled account to sign in again, and lift any sign-in lockout."""
     users.set_disabled(user["_id"], False)
     throttle.clear_user(users.username_key(user["username"]))
-    happened(
-        audit.ACCOUNT_ENABLED,
-        user["_id"],
-        actor=actor,
-        settings=settings,
-        username=user["username"],
-    )
+    _done(audit.ACCOUNT_ENABLED, user, actor=actor, settings=settings)
 
 
 def unlock_account(user: User, *, actor: Actor, settings: Settings) -> None:
     """Forget the account's failed sign-ins, lifting a lockout before it expires."""
     throttle.clear_user(users.username_key(user["username"]))
-    happened(
-        audit.ACCOUNT_UNLOCKED,
-        user["_id"],
-        actor=actor,
-        settings=settings,
-        username=user["username"],
-    )
+    _done(audit.ACCOUNT_UNLOCKED, user, actor=actor, settings=settings)
 
 
 def end_session(user: User, session_id: str, *, actor: Actor, settings: Settings) -> bool:
     """End one of the account's sessions; False when it has no such session (or not now)."""
     if not sessions.end_user_session(user["_id"], session_id):
         return False
-    happened(
-        audit.SESSION_REVOKED,
-        user["_id"],
-        actor=actor,
-        settings=settings,
-        username=user["username"],
-    )
+    _done(audit.SESSION_REVOKED, user, actor=actor, settings=settings)
     return True
 
 
 def end_other_sessions(user: User, keep: str | None, *, actor: Actor, settings: Settings) -> int:
     """End every session of the account but `keep` (None: all of them); return how many."""
     ended = sessions.end_user_sessions(user["_id"], keep=keep)
-    happened(
-        audit.SIGNED_OUT_EVERYWHERE,
-        user["_id"],
-        actor=actor,
-        settings=settings,
-        username=user["username"],
-        sessions_ended=ended,
-    )
+    _done(audit.SIGNED_OUT_EVERYWHERE, user, actor=actor, settings=settings, sessions_ended=ended)
     return ended
 
 
@@ -167,13 +135,12 @@ def delete_account(user: User, *, actor: Actor, settings: Settings) -> int:
     ended = sessions.end_user_sessions(user["_id"])
     audit.delete_user_events(user["_id"])
     throttle.clear_user(users.username_key(user["username"]))
-    happened(
+    _done(
         audit.ACCOUNT_DELETED,
-        user["_id"],
+        user,
         actor=actor,
         settings=settings,
         store=False,
-        username=user["username"],
         sessions_ended=ended,
     )
     return ended
