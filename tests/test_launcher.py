@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from flaskr_dev import embedded
+from flaskr_dev import embedded, run
 
 
 class FakeApp:
@@ -30,7 +30,7 @@ class FakeApp:
 
 @pytest.fixture
 def launched(monkeypatch, tmp_path):
-    """Run embedded.main() with the processes it would start replaced by records."""
+    """Run run.main() (`make run`) with the processes it would start replaced by records."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MONGO_URI", raising=False)
     monkeypatch.delenv("FLASKR_MONGO_URI", raising=False)
@@ -38,7 +38,7 @@ def launched(monkeypatch, tmp_path):
     monkeypatch.setenv("PORT", "5999")
     record = {"run": [], "popen": [], "start": [], "stop": [], "app": FakeApp([0])}
 
-    def run(args, env, check):
+    def init_db(args, env, check):
         record["run"].append((args, env))
         if record.get("init_fails"):
             raise subprocess.CalledProcessError(7, args)
@@ -47,16 +47,17 @@ def launched(monkeypatch, tmp_path):
         record["popen"].append((args, env))
         return record["app"]
 
-    monkeypatch.setattr(embedded.subprocess, "run", run)
-    monkeypatch.setattr(embedded.subprocess, "Popen", popen)
-    monkeypatch.setattr(embedded, "start", lambda *a: record["start"].append(a) or "db-proc")
-    monkeypatch.setattr(embedded, "stop", lambda proc: record["stop"].append(proc))
-    monkeypatch.setattr(embedded, "port_open", lambda port: record.get("db_running", False))
+    monkeypatch.setattr(run.subprocess, "run", init_db)
+    monkeypatch.setattr(run.subprocess, "Popen", popen)
+    # The launcher's own names for embedded's functions (imported into flaskr_dev.run).
+    monkeypatch.setattr(run, "start", lambda *a: record["start"].append(a) or "db-proc")
+    monkeypatch.setattr(run, "stop", lambda proc: record["stop"].append(proc))
+    monkeypatch.setattr(run, "port_open", lambda port: record.get("db_running", False))
     return record
 
 
 def test_starts_the_database_then_init_db_then_gunicorn(launched, tmp_path, capsys):
-    assert embedded.main() == 0
+    assert run.main() == 0
     ((port, storage, log),) = launched["start"]
     assert port == embedded.DEFAULT_DB_PORT
     assert storage == tmp_path / "instance" / "db"
@@ -78,7 +79,7 @@ def test_starts_the_database_then_init_db_then_gunicorn(launched, tmp_path, caps
 def test_reuses_a_running_database(launched, monkeypatch, capsys):
     launched["db_running"] = True
     monkeypatch.setenv("EMBEDDED_DB_PORT", "28555")
-    assert embedded.main() == 0
+    assert run.main() == 0
     assert launched["start"] == []
     assert launched["stop"] == []
     assert launched["run"][0][1]["MONGO_URI"] == "mongodb://127.0.0.1:28555/flaskr"
@@ -88,28 +89,28 @@ def test_reuses_a_running_database(launched, monkeypatch, capsys):
 @pytest.mark.parametrize("var", ["MONGO_URI", "FLASKR_MONGO_URI"])
 def test_given_database_is_used_as_is(launched, monkeypatch, var):
     monkeypatch.setenv(var, "mongodb://db.example:27017/prod")
-    assert embedded.main() == 0
+    assert run.main() == 0
     assert launched["start"] == []
     assert launched["run"][0][1][var] == "mongodb://db.example:27017/prod"
 
 
 def test_ctrl_c_waits_for_gunicorn_then_stops_the_database(launched):
     launched["app"] = FakeApp([KeyboardInterrupt(), 0])
-    assert embedded.main() == 0
+    assert run.main() == 0
     assert not launched["app"].terminated
     assert launched["stop"] == ["db-proc"]
 
 
 def test_gunicorn_that_will_not_stop_is_terminated(launched):
     launched["app"] = FakeApp([KeyboardInterrupt(), subprocess.TimeoutExpired("g", 30), -15])
-    assert embedded.main() == -15
+    assert run.main() == -15
     assert launched["app"].terminated
     assert launched["stop"] == ["db-proc"]
 
 
 def test_failed_init_db_stops_the_database(launched):
     launched["init_fails"] = True
-    assert embedded.main() == 7
+    assert run.main() == 7
     assert launched["popen"] == []
     assert launched["stop"] == ["db-proc"]
 
@@ -118,17 +119,17 @@ def test_ctrl_c_during_init_db(launched, monkeypatch):
     def interrupted(*a, **kw):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(embedded.subprocess, "run", interrupted)
-    assert embedded.main() == 130
+    monkeypatch.setattr(run.subprocess, "run", interrupted)
+    assert run.main() == 130
     assert launched["stop"] == ["db-proc"]
 
 
 def test_gunicorn_config_file_is_used_when_present(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert "--workers" in embedded._gunicorn_args("5001")
+    assert "--workers" in run._gunicorn_args("5001")
     (tmp_path / "deploy").mkdir()
     (tmp_path / "deploy" / "gunicorn.conf.py").write_text("workers = 3\n")
-    args = embedded._gunicorn_args("5001")
+    args = run._gunicorn_args("5001")
     assert args[args.index("--config") + 1] == "deploy/gunicorn.conf.py"
     assert "--workers" not in args
 
