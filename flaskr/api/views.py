@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TypeVar
 
 from flask import Blueprint, current_app, g, jsonify, render_template, request
@@ -104,12 +105,13 @@ def register():
 
 
 def throttled(outcome: signin.Throttled) -> ApiError:
-    """429 with the same words as the form, and Retry-After."""
+    """429 with the same words as the form, and Retry-After (whole seconds, at least one)."""
+    wait = max(1, math.ceil(outcome.retry_after))
     return ApiError(
         429,
         messages.too_many_attempts(outcome.retry_after),
         "too_many_attempts",
-        headers={"Retry-After": str(outcome.retry_after)},
+        headers={"Retry-After": str(wait)},
     )
 
 
