@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from flaskr import messages
-from flaskr.identity import users
+from flaskr.identity.policy import Policy
 from tests.api.conftest import ApiClient
 from tests.conftest import PASSWORD
 
@@ -60,15 +60,16 @@ def test_register_duplicate_name_is_409_whatever_the_case(api, db):
         ("alice", "tab\there-long-enough", "password"),
     ],
 )
-def test_register_uses_the_forms_rules_and_messages(api, db, username, password, field):
+def test_register_uses_the_forms_rules_and_messages(app, api, db, username, password, field):
     response = api.register(username, password)
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "validation_failed"
+    policy = Policy.from_config(app.config)
     reason = (
-        users.username_problem(username)
+        policy.username_problem(username)
         if field == "username"
-        else users.password_problem(password, username)
+        else policy.password_problem(password, username)
     )
     assert reason
     assert error["fields"] == {field: reason}
