@@ -19,12 +19,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
 
+from flaskr import identity
 from flaskr.identity import clock, passwords, users
+from flaskr.web import ratelimit
 from flaskr_dev import embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 SEED_PASSWORD = "bench-" + "correct-horse-battery"
+# Every index the app makes (create_app gathers the same lists).
+INDEXES = [*identity.INDEXES, *ratelimit.INDEXES]
 
 
 def cores() -> int:

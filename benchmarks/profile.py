@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flaskr import db
 
-from .harness import SEED_PASSWORD, Database, load, seed_users, signed_in_cookies
+from .harness import INDEXES, SEED_PASSWORD, Database, load, seed_users, signed_in_cookies
 from .pages import python_get, wrk
 from .run import RESULTS
 from .server import Gunicorn
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         server = None
         try:
             database.start()
-            db.ensure_indexes(database.db)
+            db.ensure_indexes(database.db, INDEXES)
             names = seed_users(database.db, 100, args.rounds)
             server = Gunicorn(database.uri, Path(tmp), 1, 4, args.rounds)
             server.start()

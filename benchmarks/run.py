@@ -24,6 +24,7 @@ from flaskr.identity import passwords
 from . import chart, table
 from .cpu import CpuMeter, meter_for
 from .harness import (
+    INDEXES,
     SEED_PASSWORD,
     Database,
     cores,
@@ -164,7 +165,7 @@ def run(settings: dict[str, Any], out: Path, workdir: Path) -> dict[str, Any]:
     try:
         database.start()
         report["database"] = database.label
-        db.ensure_indexes(database.db)
+        db.ensure_indexes(database.db, INDEXES)
         names = seed_users(database.db, settings["users"], settings["rounds"])
         server = Gunicorn(database.uri, workdir, n, settings["threads"], settings["rounds"])
         server.start()

@@ -32,6 +32,7 @@ from flaskr.identity import users
 
 from . import table
 from .harness import (
+    INDEXES,
     ROOT,
     SEED_PASSWORD,
     Database,
@@ -262,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             database.start()
             report["database"] = database.label
-            db.ensure_indexes(database.db)
+            db.ensure_indexes(database.db, INDEXES)
             names = seed_users(database.db, s["users"], s["rounds"])
             names += seed_users(database.db, s["users"] // 4, s["rounds"], prefix="target")
             timeout = {"FLASKR_MONGO_TIMEOUT_MS": str(s["timeout_ms"])}
