@@ -11,7 +11,7 @@ import runpy
 import pytest
 
 from flaskr.config import DEFAULTS
-from flaskr_dev import embedded
+from flaskr_dev import embedded, run
 from tests.conftest import PASSWORD
 
 from .live import ROOT, Browser
@@ -62,7 +62,7 @@ def test_gunicorn_environment(monkeypatch):
 
 def test_make_run_uses_the_config_and_keeps_its_own_flags(monkeypatch):
     monkeypatch.chdir(ROOT)
-    args = embedded._gunicorn_args("5001")
+    args = run._gunicorn_args("5001")
     assert args[args.index("--config") + 1] == "deploy/gunicorn.conf.py"
     assert "--no-control-socket" in args
     assert args[args.index("--bind") + 1] == "127.0.0.1:5001"
@@ -127,7 +127,8 @@ def test_gunicorn_json_log_has_auth_events_and_no_secrets(serve, mongo_uri):
     app.stop()
     log = app.log_text()
     records = [json.loads(line) for line in log.splitlines()]
-    audit = [r["event"] for r in records if r["logger"] == "flaskr.identity.audit"]
-    assert audit == ["sign_in_failed", "sign_in"]
+    audit = [r["event"] for r in records if r["logger"] == "flaskr.audit"]
+    assert audit == ["account_created", "sign_in_failed", "sign_in"]
+    assert {r["actor"] for r in records if r["logger"] == "flaskr.audit"} == {"self"}
     for secret in [PASSWORD, *browser.cookies.values()]:
         assert secret not in log

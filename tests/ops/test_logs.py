@@ -60,9 +60,9 @@ def test_text_request_line(make_app, capsys):
 def test_a_path_cannot_forge_a_log_line(make_app, capsys):
     client = make_app(LOG_FORMAT="text").test_client()
     capsys.readouterr()
-    client.get("/a%0A2026-01-01 INFO flaskr.identity.audit: forged")
+    client.get("/a%0A2026-01-01 INFO flaskr.audit: forged")
     (line,) = lines(capsys)
-    assert 'path="/a\\n2026-01-01 INFO flaskr.identity.audit: forged"' in line
+    assert 'path="/a\\n2026-01-01 INFO flaskr.audit: forged"' in line
 
 
 def test_credentials_in_a_url_are_logged_as_the_route(make_app, capsys):
@@ -77,7 +77,7 @@ def test_credentials_in_a_url_are_logged_as_the_route(make_app, capsys):
 
 def test_auth_event_fields_are_rendered_and_secrets_redacted(json_app, capsys):
     capsys.readouterr()
-    logging.getLogger("flaskr.identity.audit").info(
+    logging.getLogger("flaskr.audit").info(
         "sign-in failed",
         extra={
             "event": "login_failed",
@@ -89,7 +89,7 @@ def test_auth_event_fields_are_rendered_and_secrets_redacted(json_app, capsys):
         },
     )
     (line,) = json_lines(capsys)
-    assert line["logger"] == "flaskr.identity.audit"
+    assert line["logger"] == "flaskr.audit"
     assert line["message"] == "sign-in failed"
     assert line["event"] == "login_failed"
     assert line["ip"] == "203.0.113.9"
@@ -100,13 +100,11 @@ def test_auth_event_fields_are_rendered_and_secrets_redacted(json_app, capsys):
 def test_auth_event_fields_in_text(make_app, capsys):
     make_app(LOG_FORMAT="text")
     capsys.readouterr()
-    logging.getLogger("flaskr.identity.audit").warning(
+    logging.getLogger("flaskr.audit").warning(
         "throttled", extra={"event": "throttled", "username": "al ice"}
     )
     (line,) = lines(capsys)
-    assert line.endswith(
-        'WARNING flaskr.identity.audit: throttled event=throttled username="al ice"'
-    )
+    assert line.endswith('WARNING flaskr.audit: throttled event=throttled username="al ice"')
 
 
 def test_exceptions_stay_on_one_json_line(json_app, capsys):
@@ -167,9 +165,9 @@ def test_one_handler_however_many_apps(make_app):
 def test_a_message_cannot_forge_a_log_line(make_app, capsys):
     make_app(LOG_FORMAT="text")
     capsys.readouterr()
-    logging.getLogger("flaskr.identity.audit").info("no such user %s", "eve\n2026 INFO forged")
+    logging.getLogger("flaskr.audit").info("no such user %s", "eve\n2026 INFO forged")
     (line,) = lines(capsys)
-    assert line.endswith("flaskr.identity.audit: no such user eve\\n2026 INFO forged")
+    assert line.endswith("flaskr.audit: no such user eve\\n2026 INFO forged")
 
 
 @pytest.mark.db
@@ -179,11 +177,11 @@ def test_a_text_audit_line_says_each_thing_once(make_app, capsys):
     auth.register()
     capsys.readouterr()
     auth.login(headers={"User-Agent": "tests/1.0"})
-    (line,) = [x for x in lines(capsys) if " flaskr.identity.audit: " in x]
+    (line,) = [x for x in lines(capsys) if " flaskr.audit: " in x]
     with app.app_context():
         user_id = str(users.find_user("alice")["_id"])
     assert line.endswith(
-        f" INFO flaskr.identity.audit: sign_in event=sign_in user_id={user_id} client_ip=127.0.0.1"
-        " user_agent=tests/1.0"
+        f" INFO flaskr.audit: sign_in event=sign_in user_id={user_id} actor=self"
+        " client_ip=127.0.0.1 user_agent=tests/1.0"
     )
-    assert line.count(user_id) == line.count("127.0.0.1") == 1
+    assert line.count(user_id) == line.count("127.0.0.1") == line.count("self") == 1

@@ -144,7 +144,7 @@ def test_database_outage_during_traffic(own_server: Database, serve):
     # Every acknowledged account is still there.
     acknowledged = before + traffic.acknowledged
     with pymongo.MongoClient(own_server.uri(), serverSelectionTimeoutMS=5000) as client:
-        stored = {d["username"] for d in client.flaskr.identity.users.find({}, {"username": 1})}
+        stored = {d["username"] for d in client.flaskr.users.find({}, {"username": 1})}
     assert set(acknowledged) <= stored
     assert len(acknowledged) == len(set(acknowledged))
     assert Browser().login(app.base, acknowledged[-1], PASSWORD).status == 302
