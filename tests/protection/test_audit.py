@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from flaskr.identity import audit, clock, users
+from flaskr.identity import audit
+from flaskr.identity import clock as app_clock
+from flaskr.identity.audit import Actor
 from tests.conftest import PASSWORD
 
 from .conftest import IPHONE, database, form_token, post_login, signed_in_client
@@ -32,7 +34,17 @@ def test_sign_in_failure_sign_in_and_sign_out_are_recorded(app, alice):
     assert stored["ip"] == "203.0.113.5"
     assert stored["user_agent"] == IPHONE
     assert stored["expires_at"] == stored["at"] + timedelta(days=90)
-    assert set(stored) == {"_id", "user_id", "event", "ip", "user_agent", "at", "expires_at"}
+    assert stored["actor"] == "self"  # the person at the browser, not an administrator
+    assert set(stored) == {
+        "_id",
+        "user_id",
+        "event",
+        "actor",
+        "ip",
+        "user_agent",
+        "at",
+        "expires_at",
+    }
 
 
 @pytest.mark.db
@@ -64,16 +76,15 @@ def test_throttling_password_change_and_revocations_are_recorded(app, alice):
     ]
 
 
-def test_the_user_page_shows_the_last_ten_events(app, alice, monkeypatch):
-    start = clock.now()
+def test_the_user_page_shows_the_last_ten_events(app, alice, clock):
+    start = clock.at
     for minute in range(12):
-        at = start + timedelta(minutes=minute)
-        monkeypatch.setattr(users, "now", lambda at=at: at)
+        clock.at = start + timedelta(minutes=minute)
         post_login(app.test_client(), "alice", WRONG, ip=f"203.0.113.{minute}")
         if minute % 4 == 3:
             # A success now and then keeps the username from being locked.
             post_login(app.test_client(), "alice", PASSWORD, ip=f"203.0.113.{minute}")
-    monkeypatch.setattr(users, "now", lambda: start + timedelta(minutes=20))
+    clock.at = start + timedelta(minutes=20)
     browser = signed_in_client(app, agent=IPHONE, ip="192.0.2.1")
     page = browser.get("/user").get_data(as_text=True)
     assert "Recent activity" in page
@@ -87,11 +98,11 @@ def test_the_user_page_shows_the_last_ten_events(app, alice, monkeypatch):
 
 
 def test_each_event_is_one_log_line_without_secrets(app, alice, caplog):
-    caplog.set_level(logging.INFO, logger="flaskr.identity.audit")
+    caplog.set_level(logging.INFO, logger="flaskr.audit")
     post_login(app.test_client(), "alice", WRONG)
     post_login(app.test_client(), "nobody", WRONG)
     post_login(app.test_client(), "alice", PASSWORD)
-    records = [r for r in caplog.records if r.name == "flaskr.identity.audit"]
+    records = [r for r in caplog.records if r.name == "flaskr.audit"]
     assert [r.event for r in records] == ["sign_in_failed", "sign_in_failed", "sign_in"]
     assert records[0].user_id == str(alice["_id"])
     assert records[1].user_id is None
@@ -103,16 +114,15 @@ def test_each_event_is_one_log_line_without_secrets(app, alice, caplog):
 
 def test_events_older_than_the_retention_are_not_shown(app, alice):
     with app.app_context():
-        old = clock.now() - timedelta(days=100)
+        old = app_clock.now() - timedelta(days=100)
         audit.record(
             audit.SIGN_IN,
             user_id=alice["_id"],
-            ip="192.0.2.99",
-            user_agent="",
+            actor=Actor.self("192.0.2.99", ""),
             now=old,
             retention=timedelta(days=90),
         )
-        assert audit.recent(alice["_id"], now=clock.now()) == []
+        assert audit.recent(alice["_id"], now=app_clock.now()) == []
 
 
 def test_the_retention_is_configurable(make_app):
@@ -127,7 +137,7 @@ def test_the_retention_is_configurable(make_app):
 
 @pytest.mark.db
 def test_a_hammered_account_records_its_lockout_once(app, alice, caplog):
-    caplog.set_level(logging.INFO, logger="flaskr.identity.audit")
+    caplog.set_level(logging.INFO, logger="flaskr.audit")
     for _ in range(20):
         post_login(app.test_client(), "alice", WRONG)
     # Five failures, then one stored refusal: the activity list is not flooded...
