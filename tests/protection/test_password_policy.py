@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from flaskr.identity import policy, users
+from flaskr.config import DEFAULTS
+from flaskr.identity.policy import Policy
+from flaskr.web.context import settings
 from tests.conftest import PASSWORD, csrf_token
 
 from .conftest import database
+
+DEFAULT_POLICY = Policy.from_config(DEFAULTS)
 
 
 def register(client, username: str, password: str):
@@ -45,7 +49,7 @@ def test_the_username_itself_is_refused(client):
 
 
 def test_the_feedback_includes_zxcvbn_suggestions():
-    message = policy.password_problem("password")
+    message = DEFAULT_POLICY.password_problem("password")
     assert message == (
         "This is a top-10 common password. Add another word or two. Uncommon words are better."
     )
@@ -57,7 +61,7 @@ def test_a_long_passphrase_is_accepted(app, client):
 
 
 def test_a_weak_start_is_judged_even_in_a_long_password():
-    assert policy.password_problem("a" * 500) is not None
+    assert DEFAULT_POLICY.password_problem("a" * 500) is not None
 
 
 @pytest.mark.parametrize(
@@ -74,11 +78,15 @@ def test_a_weak_start_is_judged_even_in_a_long_password():
 def test_the_policy_follows_the_config(make_app, config, password, accepted):
     app = make_app(**config)
     with app.test_request_context():
-        assert (users.password_problem(password, "alice") is None) is accepted
+        assert (settings().policy.password_problem(password, "alice") is None) is accepted
 
 
-def test_the_policy_applies_outside_a_request():
-    assert users.password_problem("password", "alice") == policy.password_problem("password")
+def test_the_policy_applies_outside_a_request(app):
+    # Built from the config alone: no request or app context is needed to apply it.
+    rules = Policy.from_config(app.config)
+    assert rules == DEFAULT_POLICY
+    expected = DEFAULT_POLICY.password_problem("password")
+    assert rules.password_problem("password", "alice") == expected
 
 
 @pytest.mark.parametrize(
@@ -89,4 +97,4 @@ def test_the_policy_applies_outside_a_request():
     ],
 )
 def test_unreadable_passwords_are_refused(password, message):
-    assert policy.password_problem(password).startswith(message)
+    assert DEFAULT_POLICY.password_problem(password).startswith(message)
