@@ -6,6 +6,8 @@ import pytest
 
 from flaskr import messages
 from flaskr.identity import accounts
+from flaskr.identity.audit import CLI
+from flaskr.web.context import settings
 from tests.conftest import PASSWORD
 
 from .conftest import add_user, database, post_login, signed_in_client
@@ -68,7 +70,7 @@ def test_a_disabled_user_cannot_sign_in(app, client):
 def test_disabling_a_user_ends_their_sessions_at_once(app, alice):
     laptop = signed_in_client(app)
     with app.app_context():
-        assert accounts.disable_account(alice["_id"]) == 1
+        assert accounts.disable_account(alice, actor=CLI, settings=settings()) == 1
     assert not signed_in(laptop)
     assert database(app).sessions.count_documents({"user_id": alice["_id"]}) == 0
 
@@ -83,6 +85,6 @@ def test_disabling_on_one_instance_signs_out_on_another(backend, make_app):
     other.set_cookie("session", browser.get_cookie("session").value)
     assert signed_in(other)
     with second.app_context():
-        accounts.disable_account(user["_id"])
+        accounts.disable_account(user, actor=CLI, settings=settings())
     assert not signed_in(browser)
     assert not signed_in(other)
