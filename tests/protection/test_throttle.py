@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from flaskr.identity import clock, throttle, users
+from flaskr.identity import clock as app_clock
+from flaskr.identity import throttle
 from tests.conftest import PASSWORD
 
 from .conftest import add_user, database, post_login
@@ -41,11 +42,9 @@ def test_five_failures_lock_the_username_even_for_the_right_password(app, client
 
 
 @pytest.mark.db
-def test_unknown_username_is_locked_the_same_way(app, client, alice, monkeypatch):
+def test_unknown_username_is_locked_the_same_way(app, client, alice, clock):
     # One frozen clock: both lockouts start at the same instant, so their waits must match
     # to the second (with a running clock they may straddle a second boundary).
-    frozen = clock.now()
-    monkeypatch.setattr(users, "now", lambda: frozen)
     fail(client, "alice", 5)
     fail(client, "nobody", 5)
     known, unknown = post_login(client, "alice", WRONG), post_login(client, "nobody", WRONG)
@@ -107,15 +106,13 @@ def test_counters_are_keyed_without_the_typed_username(app, client):
 
 
 @pytest.mark.db
-def test_the_lockout_ends_after_the_window(make_app, monkeypatch):
+def test_the_lockout_ends_after_the_window(make_app, clock):
     app = make_app(LOGIN_LOCKOUT_SECONDS=60)
     client = app.test_client()
     add_user(app)
-    start = clock.now()
-    monkeypatch.setattr(users, "now", lambda: start)
     fail(client, "alice", 5)
     assert_locked(post_login(client, "alice", PASSWORD), 60)
-    monkeypatch.setattr(users, "now", lambda: start + timedelta(seconds=61))
+    clock.advance(seconds=61)
     assert post_login(client, "alice", PASSWORD).status_code == 302
 
 
@@ -129,7 +126,7 @@ def _token(client) -> str:
 def test_places_held_in_flight_ask_for_a_moment_not_a_lockout(app):
     limits = throttle.Limits(per_user=2, per_ip=50, window=timedelta(minutes=15), patience=0.1)
     with app.app_context():
-        at = clock.now()
+        at = app_clock.now()
         for _ in range(2):  # two attempts whose password checks have not finished
             throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
         with pytest.raises(throttle.Throttled) as busy:
@@ -154,15 +151,13 @@ def test_limits_come_from_flaskr_environment_variables(make_app, monkeypatch):
 
 
 @pytest.mark.db
-def test_failures_from_an_ended_window_do_not_carry_over(make_app, monkeypatch):
+def test_failures_from_an_ended_window_do_not_carry_over(make_app, clock):
     app = make_app(LOGIN_MAX_FAILURES=2, LOGIN_LOCKOUT_SECONDS=60)
     client = app.test_client()
     add_user(app)
-    start = clock.now()
-    monkeypatch.setattr(users, "now", lambda: start)
     assert fail(client, "alice", 1) == [401]
     # The window is over, but its counter is still stored (the TTL sweep has not run).
-    monkeypatch.setattr(users, "now", lambda: start + timedelta(seconds=61))
+    clock.advance(seconds=61)
     assert database(app).login_failures.count_documents({}) == 2
     assert fail(client, "alice", 1) == [401]
     assert post_login(client, "alice", PASSWORD).status_code == 302

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from flaskr.identity import clock, passwords, users
+from flaskr.identity import passwords
 from tests.conftest import PASSWORD, csrf_token
 
 from .conftest import add_user, database, post_login
@@ -83,9 +83,8 @@ def test_ttl_indexes_exist_with_the_right_expiry(backend, db):
 
 
 @pytest.mark.realdb
-def test_counter_documents_expire_when_their_window_ends(backend, make_app, monkeypatch):
-    at = clock.now()
-    monkeypatch.setattr(users, "now", lambda: at)
+def test_counter_documents_expire_when_their_window_ends(backend, make_app, clock):
+    at = clock.at
     app = make_app(LOGIN_LOCKOUT_SECONDS=900)
     fail(app.test_client(), "alice", 1)
     # What the TTL index sweeps: `until`, the end of the window, computed in Python.
