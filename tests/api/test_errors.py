@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from flaskr import messages
 from flaskr.identity import throttle, users
 from flaskr_dev import embedded
 from tests.conftest import PASSWORD
@@ -83,6 +84,8 @@ def test_a_throttled_sign_in_is_429_with_retry_after(api, monkeypatch, db):
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "13"
     assert error_of(response)["code"] == "too_many_attempts"
+    # The same sentence as the sign-in form's.
+    assert error_of(response)["message"] == messages.too_many_attempts(13)
     assert db.sessions.count_documents({}) == 0
     assert api.me().status_code == 401
 
