@@ -7,7 +7,7 @@ import re
 import pytest
 
 from flaskr import messages
-from flaskr.identity import users
+from flaskr.identity.policy import Policy
 from tests.conftest import PASSWORD
 
 from .browser import expect, skip_without_tools
@@ -90,8 +90,9 @@ def test_registration_errors_are_shown_next_to_the_field(page, a11y, live_server
     press(page, "Create account")
     a11y(page)
     expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+    policy = Policy.from_config(live_server.app.config)
     expect(page.locator("#password-error")).to_have_text(
-        f"Password must be {users.PASSWORD_MIN} to {users.PASSWORD_MAX} characters long."
+        f"Password must be {policy.password_min} to {policy.password_max} characters long."
     )
     page.get_by_label("Password").fill(PASSWORD)
     press(page, "Create account")
