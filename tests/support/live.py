@@ -1,10 +1,9 @@
-"""Real processes for the operations tests: SecantusDB, gunicorn, and a tiny browser."""
+"""Real processes for the process-level tests: gunicorn, a tiny browser, and waiting."""
 
 from __future__ import annotations
 
 import http.client
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -14,32 +13,10 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flaskr_dev import embedded
+from .web import CSRF_RE
 
 ROOT = Path(__file__).resolve().parents[2]
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SECRET_KEY = "scale-out-test-key-0123456789abcdef0123456789abcdef"
-
-
-class Database:
-    """A SecantusDB this test owns: stop it and start it again on the same port and path."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = embedded.free_port()
-        self.storage = folder / "data"
-        self.log = folder / "secantusd.log"
-        self.proc: subprocess.Popen | None = None
-
-    def uri(self, name: str = "flaskr") -> str:
-        return f"mongodb://127.0.0.1:{self.port}/{name}"
-
-    def start(self) -> None:
-        self.proc = embedded.start(self.port, self.storage, self.log)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            embedded.stop(self.proc)
-            self.proc = None
 
 
 @dataclass
@@ -95,6 +72,17 @@ class App:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def until(check, what: str = "the condition", seconds: float = 30, every: float = 0.2):
+    """Poll `check` until it returns a true value, and return it; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(every)
 
 
 def app_env(mongo_uri: str, instance: Path, **extra: str) -> dict[str, str]:
