@@ -10,9 +10,9 @@ import pytest
 
 from flaskr.identity import clock as app_clock
 from flaskr.identity import throttle
-from tests.conftest import PASSWORD
-
-from .conftest import add_user, database, post_login
+from tests.support.database import db_of
+from tests.support.users import add_user
+from tests.support.web import PASSWORD, csrf_token, post_login
 
 WRONG = PASSWORD + "-wrong"
 LOCKED = re.compile(r"Too many failed sign-in attempts\. Please try again in (\d+) minutes?\.")
@@ -65,7 +65,7 @@ def test_the_counter_ignores_case_and_width(app, client, alice):
 def test_success_resets_the_username_counter(app, client, alice):
     fail(client, "alice", 4)
     assert post_login(client, "alice", PASSWORD).status_code == 302
-    client.post("/auth/logout", data={"csrf_token": _token(client)})
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
     assert fail(client, "alice", 4) == [401] * 4
     assert post_login(client, "alice", PASSWORD).status_code == 302
 
@@ -95,9 +95,9 @@ def test_a_locked_username_does_not_use_up_the_address(make_app):
 
 
 @pytest.mark.db
-def test_counters_are_keyed_without_the_typed_username(app, client):
+def test_counters_are_keyed_without_the_typed_username(client, db):
     fail(client, "my-secret-password-typed-here", 1)
-    stored = list(database(app).login_failures.find())
+    stored = list(db.login_failures.find())
     assert {d["_id"] for d in stored} == {
         throttle.user_counter("my-secret-password-typed-here"),
         "ip:198.51.100.7",
@@ -114,12 +114,6 @@ def test_the_lockout_ends_after_the_window(make_app, clock):
     assert_locked(post_login(client, "alice", PASSWORD), 60)
     clock.advance(seconds=61)
     assert post_login(client, "alice", PASSWORD).status_code == 302
-
-
-def _token(client) -> str:
-    from tests.conftest import csrf_token
-
-    return csrf_token(client, "/")
 
 
 @pytest.mark.db
@@ -158,6 +152,6 @@ def test_failures_from_an_ended_window_do_not_carry_over(make_app, clock):
     assert fail(client, "alice", 1) == [401]
     # The window is over, but its counter is still stored (the TTL sweep has not run).
     clock.advance(seconds=61)
-    assert database(app).login_failures.count_documents({}) == 2
+    assert db_of(app).login_failures.count_documents({}) == 2
     assert fail(client, "alice", 1) == [401]
     assert post_login(client, "alice", PASSWORD).status_code == 302

@@ -10,27 +10,27 @@ import pytest
 from flaskr.identity import audit
 from flaskr.identity import clock as app_clock
 from flaskr.identity.audit import Actor
-from tests.conftest import PASSWORD
-
-from .conftest import IPHONE, database, form_token, post_login, signed_in_client
+from tests.support.database import db_of
+from tests.support.users import add_user
+from tests.support.web import IPHONE, PASSWORD, csrf_token, post_login, signed_in_client
 
 WRONG = "not-the-password-at-all"
 
 
-def events(app, user) -> list[str]:
-    stored = database(app).auth_events.find({"user_id": user["_id"]}).sort("at", 1)
+def events(db, user) -> list[str]:
+    stored = db.auth_events.find({"user_id": user["_id"]}).sort("at", 1)
     return [e["event"] for e in stored]
 
 
 @pytest.mark.db
-def test_sign_in_failure_sign_in_and_sign_out_are_recorded(app, alice):
+def test_sign_in_failure_sign_in_and_sign_out_are_recorded(app, alice, db):
     browser = app.test_client()
     browser.environ_base["HTTP_USER_AGENT"] = IPHONE
     post_login(browser, "alice", WRONG, ip="203.0.113.5")
     post_login(browser, "alice", PASSWORD, ip="203.0.113.5")
-    browser.post("/auth/logout", data={"csrf_token": form_token(browser, "/")})
-    assert events(app, alice) == ["sign_in_failed", "sign_in", "sign_out"]
-    stored = database(app).auth_events.find_one({"event": "sign_in"})
+    browser.post("/auth/logout", data={"csrf_token": csrf_token(browser, "/")})
+    assert events(db, alice) == ["sign_in_failed", "sign_in", "sign_out"]
+    stored = db.auth_events.find_one({"event": "sign_in"})
     assert stored["ip"] == "203.0.113.5"
     assert stored["user_agent"] == IPHONE
     assert stored["expires_at"] == stored["at"] + timedelta(days=90)
@@ -48,25 +48,25 @@ def test_sign_in_failure_sign_in_and_sign_out_are_recorded(app, alice):
 
 
 @pytest.mark.db
-def test_failures_for_unknown_users_are_not_stored(app, client):
+def test_failures_for_unknown_users_are_not_stored(client, db):
     post_login(client, "nobody", WRONG)
-    assert database(app).auth_events.count_documents({}) == 0
+    assert db.auth_events.count_documents({}) == 0
 
 
-def test_throttling_password_change_and_revocations_are_recorded(app, alice):
+def test_throttling_password_change_and_revocations_are_recorded(app, alice, db):
     laptop, phone = signed_in_client(app), signed_in_client(app, agent=IPHONE)
     laptop.post(
         "/account/password",
         data={
-            "csrf_token": form_token(laptop),
+            "csrf_token": csrf_token(laptop, "/account"),
             "current_password": PASSWORD,
             "new_password": "amber-lantern-42-glacier",
         },
     )
-    laptop.post("/account/sessions/revoke", data={"csrf_token": form_token(laptop)})
+    laptop.post("/account/sessions/revoke", data={"csrf_token": csrf_token(laptop, "/account")})
     for _ in range(6):
         post_login(phone, "alice", WRONG)
-    assert events(app, alice) == [
+    assert events(db, alice) == [
         "sign_in",
         "sign_in",
         "password_changed",
@@ -127,21 +127,19 @@ def test_events_older_than_the_retention_are_not_shown(app, alice):
 
 def test_the_retention_is_configurable(make_app):
     app = make_app(AUDIT_RETENTION_DAYS=7)
-    from .conftest import add_user
-
     user = add_user(app)
     post_login(app.test_client(), "alice", WRONG)
-    stored = database(app).auth_events.find_one({"user_id": user["_id"]})
+    stored = db_of(app).auth_events.find_one({"user_id": user["_id"]})
     assert stored["expires_at"] - stored["at"] == timedelta(days=7)
 
 
 @pytest.mark.db
-def test_a_hammered_account_records_its_lockout_once(app, alice, caplog):
+def test_a_hammered_account_records_its_lockout_once(app, alice, db, caplog):
     caplog.set_level(logging.INFO, logger="flaskr.audit")
     for _ in range(20):
         post_login(app.test_client(), "alice", WRONG)
     # Five failures, then one stored refusal: the activity list is not flooded...
-    assert events(app, alice) == ["sign_in_failed"] * 5 + ["sign_in_throttled"]
+    assert events(db, alice) == ["sign_in_failed"] * 5 + ["sign_in_throttled"]
     # ...while the log still shows every refused attempt.
     refused = [r for r in caplog.records if getattr(r, "event", "") == "sign_in_throttled"]
     assert len(refused) == 15

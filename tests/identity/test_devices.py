@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flaskr.identity import devices
-
-from .conftest import FIREFOX, IPHONE
+from tests.support.web import FIREFOX, IPHONE
 
 CHROME_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

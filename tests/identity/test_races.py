@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token, page_text
+from tests.support.web import PASSWORD, csrf_token, page_text
 
 pytestmark = pytest.mark.realdb
 

@@ -1,4 +1,5 @@
-"""Throttling on the real server: atomic under parallel attempts, shared between app instances."""
+"""Throttling on the real server: atomic under parallel attempts, swept by TTL, on the real
+clock (counters shared by two gunicorn processes: tests/deploy/test_scale_out.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from datetime import timedelta
 import pytest
 
 from flaskr.identity import passwords
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.database import db_of
+from tests.support.users import add_user
+from tests.support.web import PASSWORD, csrf_token, post_login
 
-from .conftest import add_user, database, post_login
 from .test_throttle import WRONG, assert_locked, fail
 
 
@@ -53,16 +55,6 @@ def test_twenty_parallel_guesses_reach_the_password_check_at_most_five_times(
 
 
 @pytest.mark.realdb
-def test_two_app_instances_share_the_counters(backend, make_app):
-    first, second = make_app(), make_app()
-    add_user(first)
-    assert fail(first.test_client(), "alice", 3) == [401] * 3
-    assert fail(second.test_client(), "alice", 2) == [401] * 2
-    assert_locked(post_login(first.test_client(), "alice", PASSWORD))
-    assert_locked(post_login(second.test_client(), "alice", PASSWORD))
-
-
-@pytest.mark.realdb
 def test_a_short_lockout_expires_on_the_real_clock(backend, make_app):
     app = make_app(LOGIN_LOCKOUT_SECONDS=1)
     client = app.test_client()
@@ -88,7 +80,7 @@ def test_counter_documents_expire_when_their_window_ends(backend, make_app, cloc
     app = make_app(LOGIN_LOCKOUT_SECONDS=900)
     fail(app.test_client(), "alice", 1)
     # What the TTL index sweeps: `until`, the end of the window, computed in Python.
-    stored = database(app).login_failures.find()
+    stored = db_of(app).login_failures.find()
     assert [c["until"] for c in stored] == [at + timedelta(seconds=900)] * 2
 
 

@@ -6,7 +6,7 @@ import bcrypt
 import pytest
 
 from flaskr.identity import passwords
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 LONG = "correct horse battery staple " * 4  # 116 bytes: past bcrypt's 72
 
