@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import PASSWORD, AuthActions, csrf_token, page_text
+from tests.support.web import PASSWORD, AuthActions, page_text
 
 TAKEN = "That username is already taken."
 FULLWIDTH_ALICE = "\uff21\uff4c\uff49\uff43\uff45"  # NFKC makes it "Alice"
@@ -40,6 +40,9 @@ def test_register_page(client):
         ("alice", "x" * 1025, "Password must be 8 to 1024 characters long."),
         ("alice", "tab\tinside-it", "Password must not contain control characters."),
         ("alice", "line\nbreak-inside", "Password must not contain control characters."),
+        ("alice", "pass\x00word-123", "Password must not contain control characters."),
+        ("alice", "pass\x1bword-123", "Password must not contain control characters."),
+        ("alice", "\x7fpassword-1", "Password must not contain control characters."),
     ],
 )
 def test_register_validation(client, auth, db, username, password, message):
@@ -58,7 +61,7 @@ def test_register_accepts(auth, db, username):
 
 
 def test_password_bounds_accepted(make_app):
-    # The length bounds alone: zxcvbn (tests/protection) would refuse "xxxxxxxx".
+    # The length bounds alone: zxcvbn (tests/identity/test_policy.py) would refuse "xxxxxxxx".
     app = make_app(PASSWORD_MIN_SCORE=0)
     auth = AuthActions(app.test_client())
     assert auth.register("eight", "x" * 8).status_code == 302
@@ -116,16 +119,6 @@ def test_taken_keeps_the_first_password(auth):
     auth.register("ALICE", "another-password-entirely")
     assert auth.login("alice", "another-password-entirely").status_code == 401
     assert auth.login("alice", PASSWORD).status_code == 302
-
-
-def test_register_needs_csrf(client, db):
-    response = client.post("/auth/register", data={"username": "alice", "password": PASSWORD})
-    assert response.status_code == 400
-    assert db.users.count_documents({}) == 0
-    token = csrf_token(client, "/auth/register")
-    data = {"username": "alice", "password": PASSWORD, "csrf_token": token[:-2] + "xx"}
-    assert client.post("/auth/register", data=data).status_code == 400
-    assert db.users.count_documents({}) == 0
 
 
 @pytest.mark.db

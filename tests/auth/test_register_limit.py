@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token
-
-from .conftest import database
+from tests.support.database import db_of
+from tests.support.web import PASSWORD, AuthActions, csrf_token
 
 
 def register(client, username: str, ip: str = "198.51.100.7"):
-    form = {
-        "username": username,
-        "password": PASSWORD,
-        "csrf_token": csrf_token(client, "/auth/register"),
-    }
-    return client.post("/auth/register", data=form, environ_base={"REMOTE_ADDR": ip})
+    return AuthActions(client).register(username, environ_base={"REMOTE_ADDR": ip})
 
 
 @pytest.mark.db
 def test_registrations_per_address_are_limited(make_app):
     app = make_app(REGISTER_RATE_LIMIT="3 per hour")
-    db = database(app)
+    db = db_of(app)
     client = app.test_client()
     assert [register(client, f"user{i}").status_code for i in range(3)] == [302] * 3
     refused = register(client, "user3")
@@ -50,7 +40,7 @@ def test_the_registration_limit_is_shared_by_app_instances(backend, make_app):
     assert register(first.test_client(), "user0").status_code == 302
     assert register(second.test_client(), "user1").status_code == 302
     assert register(first.test_client(), "user2").status_code == 429
-    db = database(first)
+    db = db_of(first)
     # Counted in the app's own database, swept by a TTL index.
     assert db.rate_limits.count_documents({}) == 1
     assert db.rate_limits.index_information()["expireAt_ttl"]["expireAfterSeconds"] == 0
@@ -79,24 +69,12 @@ def test_a_trusted_proxy_supplies_the_client_address(make_app):
 
 
 @pytest.mark.realdb
-def test_flask_cli_commands_exit_cleanly(backend, mongo_uri, tmp_path):
-    env = {**os.environ, "MONGO_URI": mongo_uri, "FLASKR_INSTANCE_PATH": str(tmp_path)}
-    flask = os.path.join(os.path.dirname(sys.executable), "flask")
-    done = subprocess.run(
-        [flask, "--app", "flaskr", "init-db"], env=env, capture_output=True, text=True, timeout=30
-    )
-    assert done.returncode == 0, done.stderr
-    assert "index ok: rate_limits.expireAt_ttl" in done.stdout
-    assert done.stderr == ""
-
-
-@pytest.mark.realdb
-def test_the_limiter_storage_is_the_apps_database(backend, app):
+def test_the_limiter_storage_is_the_apps_database(backend, app, db):
     from flaskr.extensions import limiter
 
     with app.app_context():
         assert limiter.storage.check()
-        assert limiter.storage.storage is database(app).client
+        assert limiter.storage.storage is db.client
 
 
 def test_disabling_the_limiter_in_one_app_does_not_disable_it_in_the_next(make_app):

@@ -1,7 +1,5 @@
 """The whole path a new user takes: register, sign in, see their page, sign out."""
 
-from tests.conftest import PASSWORD
-
 
 def test_register_sign_in_user_page_sign_out(client, auth):
     assert auth.register().headers["Location"] == "/auth/login"
@@ -12,11 +10,4 @@ def test_register_sign_in_user_page_sign_out(client, auth):
     assert "alice" in page
     assert "This is your first sign-in." in page
     assert auth.logout().headers["Location"] == "/"
-    assert client.get("/user").status_code == 302
-
-
-def test_wrong_password_is_refused(client, auth):
-    auth.register()
-    response = auth.login(password=PASSWORD + "x")
-    assert response.status_code == 401
     assert client.get("/user").status_code == 302

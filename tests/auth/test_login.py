@@ -1,4 +1,4 @@
-"""Sign-in: one message for every failure, safe `next`, cookie attributes."""
+"""Sign-in and sign-out: one message for every failure, safe `next`, cookie attributes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from flaskr.messages import INCORRECT_LOGIN
-from tests.conftest import PASSWORD, AuthActions, page_text
+from tests.support.web import PASSWORD, AuthActions, csrf_token, page_text
 
 MESSAGE = (
     "Your login details are incorrect; please check the combination of your username and password."
@@ -38,13 +38,15 @@ def _comparable(response, username):
 @pytest.mark.db
 def test_unknown_user_and_wrong_password_look_the_same(app, auth):
     auth.register("alice")
-    wrong = AuthActions(app.test_client()).login("alice", PASSWORD + "x")
+    browser = AuthActions(app.test_client())
+    wrong = browser.login("alice", PASSWORD + "x")
     unknown = AuthActions(app.test_client()).login("alicf", PASSWORD)
     invalid = AuthActions(app.test_client()).login("a!", PASSWORD)
     assert wrong.status_code == unknown.status_code == invalid.status_code == 401
     assert MESSAGE in page_text(wrong)
     assert _comparable(wrong, "alice") == _comparable(unknown, "alicf")
     assert _comparable(wrong, "alice") == _comparable(invalid, "a!")
+    assert browser.client.get("/user").status_code == 302
 
 
 @pytest.mark.db
@@ -163,3 +165,28 @@ def test_a_sign_in_looks_the_user_up_once(command_log, auth, password):
     del command_log.seen[:]
     auth.login(password=password)
     assert [c for c in command_log.seen if c[:2] == ("find", "users")] == [("find", "users", {})]
+
+
+def test_logout_get_is_405(client, auth):
+    auth.register()
+    auth.login()
+    response = client.get("/auth/logout")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert client.get("/user").status_code == 200
+
+
+def test_logout(client, auth):
+    auth.register()
+    auth.login()
+    response = auth.logout()
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "You have signed out." in page_text(client.get("/"))
+
+
+def test_logout_when_signed_out(client):
+    response = client.post("/auth/logout", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "You have signed out." not in page_text(client.get("/"))
