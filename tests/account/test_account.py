@@ -6,10 +6,16 @@ import re
 
 import pytest
 
-from flaskr.identity import sessions
-from tests.conftest import PASSWORD
-
-from .conftest import IPHONE, add_user, database, form_token, post_login, signed_in_client
+from tests.support.database import db_of
+from tests.support.users import add_user
+from tests.support.web import (
+    IPHONE,
+    PASSWORD,
+    csrf_token,
+    post_login,
+    signed_in,
+    signed_in_client,
+)
 
 NEW_PASSWORD = "amber-lantern-42-glacier"
 SESSION_ID = re.compile(r"/account/sessions/([0-9a-f]{64})/revoke")
@@ -20,11 +26,8 @@ def session_ids(page: str) -> list[str]:
 
 
 def post(client, path: str, **data):
-    return client.post(path, data={"csrf_token": form_token(client), **data})
-
-
-def signed_in(client) -> bool:
-    return client.get("/user").status_code == 200
+    """Post an account form with the token of the account page, as the browser would."""
+    return client.post(path, data={"csrf_token": csrf_token(client, "/account"), **data})
 
 
 def test_the_account_page_needs_a_signed_in_user(client):
@@ -140,18 +143,17 @@ def test_revoking_this_session_signs_out_here(app, alice):
 @pytest.mark.parametrize(
     "path", ["/account/password", "/account/sessions/revoke", "/account/delete"]
 )
-def test_account_forms_need_the_csrf_token(app, alice, path):
+def test_account_forms_need_the_csrf_token(app, alice, db, path):
     laptop = signed_in_client(app)
     data = {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "password": PASSWORD}
     assert laptop.post(path, data=data).status_code == 400
     assert signed_in(laptop)
-    assert database(app).users.count_documents({}) == 1
+    assert db.users.count_documents({}) == 1
 
 
 @pytest.mark.db
-def test_deleting_the_account_removes_user_sessions_and_events(app, alice):
+def test_deleting_the_account_removes_user_sessions_and_events(app, alice, db):
     laptop, phone = signed_in_client(app), signed_in_client(app, agent=IPHONE)
-    db = database(app)
     assert db.auth_events.count_documents({"user_id": alice["_id"]}) == 2
     wrong = post(laptop, "/account/delete", password="not-my-password")
     assert wrong.status_code == 400
@@ -175,17 +177,12 @@ def _this(client) -> str:
     raise AssertionError("no session is marked as this device")
 
 
-def test_sessions_module_ignores_other_users_ids(app, alice):
-    with app.app_context():
-        assert sessions.end_user_session(alice["_id"], "0" * 64) is False
-
-
-def test_deleting_needs_the_password(app, alice):
+def test_deleting_needs_the_password(app, alice, db):
     laptop = signed_in_client(app)
     response = post(laptop, "/account/delete", password="")
     assert response.status_code == 400
     assert "Enter your password to confirm." in response.get_data(as_text=True)
-    assert database(app).users.count_documents({}) == 1
+    assert db.users.count_documents({}) == 1
 
 
 def test_guessing_the_password_to_delete_is_throttled(make_app):
@@ -199,7 +196,7 @@ def test_guessing_the_password_to_delete_is_throttled(make_app):
     locked = post(laptop, "/account/delete", password=PASSWORD)
     assert locked.status_code == 429
     assert "Too many failed sign-in attempts" in locked.get_data(as_text=True)
-    assert database(app).users.count_documents({}) == 1
+    assert db_of(app).users.count_documents({}) == 1
 
 
 def test_the_account_page_has_unique_element_ids(app, alice):

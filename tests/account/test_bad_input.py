@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from tests.conftest import PASSWORD
-
-from .conftest import add_user, form_token, signed_in_client
+from tests.support.web import PASSWORD, csrf_token, signed_in, signed_in_client
 
 NOT_TEXT = [{"$ne": None}, ["a", "b"], 12345678, None, True]
 
@@ -21,27 +19,29 @@ NOT_TEXT = [{"$ne": None}, ["a", "b"], 12345678, None, True]
         ("/account/password", "new_password", {"current_password": PASSWORD}),
     ],
 )
-def test_a_json_value_that_is_not_text_is_refused(app, path, field, other, value):
-    add_user(app)
+def test_a_json_value_that_is_not_text_is_refused(app, alice, path, field, other, value):
     client = signed_in_client(app)
     # The token in the header, as a script would send it: the body is what is under test.
-    headers = {"X-CSRFToken": form_token(client)}
+    headers = {"X-CSRFToken": csrf_token(client, "/account")}
     response = client.post(path, json={**other, field: value}, headers=headers)
     assert response.status_code == 400
     # A JSON list arrives as several values of one field.
     expected = "Send each field once." if isinstance(value, list) else "This field must be text."
     assert expected in response.get_data(as_text=True)
     # Nothing changed: still signed in with the old password.
-    assert client.get("/user").status_code == 200
+    assert signed_in(client)
 
 
-def test_a_repeated_password_field_is_refused(app):
-    add_user(app)
+def test_a_repeated_password_field_is_refused(app, alice):
     client = signed_in_client(app)
     data = MultiDict(
-        [("password", PASSWORD), ("password", "other"), ("csrf_token", form_token(client))]
+        [
+            ("password", PASSWORD),
+            ("password", "other"),
+            ("csrf_token", csrf_token(client, "/account")),
+        ]
     )
     response = client.post("/account/delete", data=data)
     assert response.status_code == 400
     assert "Send each field once." in response.get_data(as_text=True)
-    assert client.get("/user").status_code == 200
+    assert signed_in(client)
