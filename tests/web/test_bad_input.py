@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask_login import encode_cookie
 
-from tests.conftest import PASSWORD, csrf_token, page_text
+from tests.support.web import PASSWORD, csrf_token, page_text
 
 FORMS = ["/auth/register", "/auth/login"]
 
@@ -43,14 +43,6 @@ def test_missing_fields(client, nothing_written, path, data):
 
 
 @pytest.mark.parametrize("path", FORMS)
-def test_ten_megabyte_password(client, nothing_written, path):
-    data = {"username": "alice", "password": "p" * 10_000_000, "csrf_token": csrf_token(client)}
-    response = client.post(path, data=data)
-    assert response.status_code == 413
-    assert "Request too large" in page_text(response)
-
-
-@pytest.mark.parametrize("path", FORMS)
 def test_ten_thousand_character_username(client, nothing_written, path):
     data = {"username": "u" * 10_000, "password": PASSWORD, "csrf_token": csrf_token(client, path)}
     response = client.post(path, data=data)
@@ -75,13 +67,6 @@ def test_control_characters_in_username(auth, nothing_written, username):
     assert "Username may contain only letters" in page_text(response)
     response = auth.login(username)
     assert response.status_code == 401
-
-
-@pytest.mark.parametrize("password", ["pass\x00word-123", "pass\x1bword-123", "\x7fpassword-1"])
-def test_control_characters_in_password(auth, nothing_written, password):
-    response = auth.register("alice", password)
-    assert response.status_code == 400
-    assert "Password must not contain control characters." in page_text(response)
 
 
 def test_nul_in_password_at_login_is_just_wrong(auth, db):

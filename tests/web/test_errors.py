@@ -1,4 +1,5 @@
-"""Error pages: in the site's layout, never a traceback; 503 when the database is away."""
+"""Error pages: in the site's layout, never a traceback; 503 when the database is away, also for
+a signed-in visitor whose session could not be loaded (without trying the database twice)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import logging
 import pytest
 from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
-from flaskr.identity import sessions
+from flaskr.identity import passwords, sessions
 from flaskr_dev.embedded import free_port
-from tests.conftest import PASSWORD, AuthActions, csrf_token, page_text
+from tests.support.web import PASSWORD, AuthActions, csrf_token, page_text
 
 UNAVAILABLE = "The service is temporarily unavailable. Please try again shortly."
 
@@ -24,10 +25,14 @@ def assert_in_layout(response, title: str) -> str:
 
 
 @pytest.mark.db
-def test_csrf_missing_changes_nothing(client, auth, db):
+def test_csrf_missing_or_tampered_changes_nothing(client, db):
     response = client.post("/auth/register", data={"username": "alice", "password": PASSWORD})
     assert response.status_code == 400
     assert "The CSRF token is missing." in assert_in_layout(response, "Bad request")
+    assert db.users.count_documents({}) == 0
+    token = csrf_token(client, "/auth/register")
+    data = {"username": "alice", "password": PASSWORD, "csrf_token": token[:-2] + "xx"}
+    assert client.post("/auth/register", data=data).status_code == 400
     assert db.users.count_documents({}) == 0
 
 
@@ -80,13 +85,15 @@ def test_405(client):
     assert client.put("/auth/login").status_code == 405
 
 
-def test_413(client, db):
-    token = csrf_token(client, "/auth/register")
-    data = {"username": "alice", "password": "x" * (64 * 1024), "csrf_token": token}
-    response = client.post("/auth/register", data=data)
+@pytest.mark.parametrize("size", [64 * 1024, 10_000_000])
+@pytest.mark.parametrize("path", ["/auth/register", "/auth/login"])
+def test_413(client, db, path, size):
+    data = {"username": "alice", "password": "x" * size, "csrf_token": csrf_token(client, path)}
+    response = client.post(path, data=data)
     assert response.status_code == 413
     assert_in_layout(response, "Request too large")
     assert db.users.count_documents({}) == 0
+    assert db.sessions.count_documents({}) == 0
 
 
 def test_413_follows_config(make_app):
@@ -139,7 +146,10 @@ def down_app(make_app):
     return make_app(MONGO_URI=f"mongodb://127.0.0.1:{free_port()}/flaskr", MONGO_TIMEOUT_MS=300)
 
 
-def test_503_when_the_database_is_unreachable(down_app, caplog):
+def test_503_when_the_database_is_unreachable(down_app, monkeypatch, caplog):
+    checks = []
+    monkeypatch.setattr(passwords, "check_password", lambda *a, **k: checks.append(1))
+    monkeypatch.setattr(passwords, "burn_check", lambda *a, **k: checks.append(1))
     client = down_app.test_client()
     auth = AuthActions(client)
     # Pages that need no data still work.
@@ -148,40 +158,52 @@ def test_503_when_the_database_is_unreachable(down_app, caplog):
         assert response.status_code == 503
         page = assert_in_layout(response, "Temporarily unavailable")
         assert UNAVAILABLE in page
+    # Protection fails closed: the throttle could not reserve an attempt, so no password
+    # was checked.
+    assert checks == []
     unreachable = [r for r in caplog.records if "database unreachable" in r.getMessage()]
     assert len(unreachable) == 1  # logged once per outage, not per request
     assert unreachable[0].levelno == logging.ERROR
 
 
-def test_outage_tries_the_database_once_per_request(app, client, auth, monkeypatch):
-    """A signed-in page during an outage answers after one timeout, not two."""
-    auth.register()
-    auth.login()
-    calls = []
-
-    def down(*args, **kw):
-        calls.append(args)
-        raise ServerSelectionTimeoutError("no server")
-
-    monkeypatch.setattr(sessions, "load_session", down)
-    response = client.get("/user")
-    assert response.status_code == 503
-    assert UNAVAILABLE in page_text(response)
-    assert len(calls) == 1
-
-
-def test_database_error_loading_the_user_gives_the_500_page(make_app, monkeypatch):
+@pytest.fixture
+def signed_in_failing(make_app, monkeypatch):
+    """A signed-in client, on an app that turns exceptions into error pages as in production,
+    and `fail(error)`: from then on loading a session raises `error`; it returns the calls."""
     app = make_app(PROPAGATE_EXCEPTIONS=False)
     auth = AuthActions(app.test_client())
     auth.register()
     auth.login()
 
-    def broken(*args, **kw):
-        raise OperationFailure("the server said no")
+    def fail(error):
+        calls = []
 
-    monkeypatch.setattr(sessions, "load_session", broken)
-    response = auth.client.get("/user")
+        def load_session(*args, **kwargs):
+            calls.append(args)
+            raise error
+
+        monkeypatch.setattr(sessions, "load_session", load_session)
+        return calls
+
+    return auth.client, fail
+
+
+def test_outage_tries_the_database_once_per_request(signed_in_failing):
+    """A signed-in page during an outage answers after one timeout, not two."""
+    client, fail = signed_in_failing
+    calls = fail(ServerSelectionTimeoutError("127.0.0.1:1: refused"))
+    response = client.get("/user")
+    assert response.status_code == 503
+    assert UNAVAILABLE in assert_in_layout(response, "Temporarily unavailable")
+    # One wait for the database, not one more while the error page renders.
+    assert len(calls) == 1
+
+
+def test_database_error_loading_the_user_gives_the_500_page(signed_in_failing):
+    client, fail = signed_in_failing
+    fail(OperationFailure("the server said boom", code=2))
+    response = client.get("/user")
     assert response.status_code == 500
-    assert "Sorry, something went wrong on our side." in assert_in_layout(
-        response, "Something went wrong"
-    )
+    page = assert_in_layout(response, "Something went wrong")
+    assert "Sorry, something went wrong on our side." in page
+    assert "boom" not in page

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 import flaskr
-
-from .conftest import signed_in_client
+from tests.support.web import signed_in_client
 
 TEMPLATES = Path(flaskr.__file__).parent / "templates"
 
