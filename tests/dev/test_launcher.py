@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from flaskr_dev import embedded, run
+from tests.support.live import ROOT
 
 
 class FakeApp:
@@ -124,14 +125,20 @@ def test_ctrl_c_during_init_db(launched, monkeypatch):
     assert launched["stop"] == ["db-proc"]
 
 
-def test_gunicorn_config_file_is_used_when_present(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert "--workers" in run._gunicorn_args("5001")
-    (tmp_path / "deploy").mkdir()
-    (tmp_path / "deploy" / "gunicorn.conf.py").write_text("workers = 3\n")
-    args = run._gunicorn_args("5001")
+def test_gunicorn_gets_the_deploy_config_when_there_is_one(launched, monkeypatch):
+    # A folder without deploy/gunicorn.conf.py: the launcher's own settings.
+    assert run.main() == 0
+    ((args, _),) = launched["popen"]
+    assert "--workers" in args and "--config" not in args
+    # The project's root, where `make run` runs: its deploy/ config, and the launcher's flags.
+    monkeypatch.chdir(ROOT)
+    launched["app"] = FakeApp([0])
+    assert run.main() == 0
+    args = launched["popen"][-1][0]
     assert args[args.index("--config") + 1] == "deploy/gunicorn.conf.py"
     assert "--workers" not in args
+    assert "--no-control-socket" in args
+    assert args[args.index("--bind") + 1] == "127.0.0.1:5999"
 
 
 def test_server_command_missing(monkeypatch, tmp_path):

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from flaskr_dev import embedded
-from tests.conftest import PASSWORD
+from tests.support.live import ROOT
+from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.realdb
 
-ROOT = Path(__file__).resolve().parent.parent
 WAIT = 90  # seconds: the slowest step (first start on a busy machine) stays well under it
 
 
