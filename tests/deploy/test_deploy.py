@@ -11,10 +11,9 @@ import runpy
 import pytest
 
 from flaskr.config import DEFAULTS
-from flaskr_dev import embedded, run
-from tests.conftest import PASSWORD
-
-from .live import ROOT, Browser
+from flaskr_dev import embedded
+from tests.support.live import ROOT, Browser
+from tests.support.web import PASSWORD
 
 DEPLOY = ROOT / "deploy"
 
@@ -58,14 +57,6 @@ def test_gunicorn_environment(monkeypatch):
     assert (conf["workers"], conf["threads"], conf["bind"]) == (3, 8, "unix:/run/flaskr/app.sock")
     assert conf["control_socket"] == "/run/flaskr/gunicorn.ctl"
     assert conf["logconfig_dict"]["formatters"]["json"]["()"] == "flaskr.web.logs.JsonFormatter"
-
-
-def test_make_run_uses_the_config_and_keeps_its_own_flags(monkeypatch):
-    monkeypatch.chdir(ROOT)
-    args = run._gunicorn_args("5001")
-    assert args[args.index("--config") + 1] == "deploy/gunicorn.conf.py"
-    assert "--no-control-socket" in args
-    assert args[args.index("--bind") + 1] == "127.0.0.1:5001"
 
 
 def test_gunicorn_writes_only_json_lines_when_asked(serve):

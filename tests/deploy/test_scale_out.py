@@ -7,9 +7,9 @@ import uuid
 import pymongo
 import pytest
 
-from tests.conftest import PASSWORD, with_database
-
-from .live import Browser
+from tests.support.database import with_database
+from tests.support.live import Browser
+from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.realdb
 

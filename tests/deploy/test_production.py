@@ -10,8 +10,7 @@ import pytest
 from flaskr import create_app
 from flaskr.config import ConfigError
 from flaskr_dev.embedded import free_port
-
-from .live import ROOT, SECRET_KEY, app_env
+from tests.support.live import ROOT, SECRET_KEY, app_env
 
 URI = "mongodb://127.0.0.1:27017/flaskr"
 NO_KEY = (
@@ -64,12 +63,6 @@ def test_starts_with_both_from_instance_config(instance_path):
         f"PRODUCTION = True\nSECRET_KEY = {SECRET_KEY!r}\nMONGO_URI = {URI!r}\n"
     )
     assert create_app().config["MONGO_URI"] == URI
-
-
-def test_outside_production_the_defaults_still_apply(instance_path):
-    app = create_app()
-    assert app.config["MONGO_URI"] == "mongodb://127.0.0.1:27018/flaskr"
-    assert (instance_path / "secret_key").exists()
 
 
 def test_gunicorn_refuses_to_start_with_one_line(tmp_path):

@@ -9,9 +9,9 @@ import time
 import pymongo
 import pytest
 
-from tests.conftest import PASSWORD
-
-from .live import App, Browser, Database
+from tests.support.database import DedicatedServer
+from tests.support.live import App, Browser, until
+from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.realdb
 
@@ -58,15 +58,9 @@ class Traffic(threading.Thread):
             return sum(1 for kind, r in self.results if test(kind, r))
 
 
-def wait_for(condition, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
-
-
-def test_database_outage_during_traffic(own_server: Database, serve):
-    app = serve(own_server.uri(), WEB_CONCURRENCY="2")
+def test_database_outage_during_traffic(dedicated_server: DedicatedServer, serve):
+    server = dedicated_server.start()
+    app = serve(server.uri, WEB_CONCURRENCY="2")
     # Accounts acknowledged before the outage, and a signed-in viewer.
     before = [f"before{i}" for i in range(5)]
     for name in before:
@@ -78,18 +72,25 @@ def test_database_outage_during_traffic(own_server: Database, serve):
     traffic = Traffic(app, viewer)
     traffic.start()
     try:
-        wait_for(lambda: len(traffic.acknowledged) >= 3, "registrations before the outage")
+        until(
+            lambda: len(traffic.acknowledged) >= 3,
+            "registrations before the outage",
+            seconds=60,
+            every=0.05,
+        )
         stop_began = time.monotonic()
-        own_server.stop()
+        server.stop()
         down_since = time.monotonic()
         n_down = len(traffic.results)
-        wait_for(
+        until(
             lambda: traffic.count(lambda k, r: k == "register" and r.started > down_since) >= 2,
             "registrations while the database is down",
+            seconds=60,
+            every=0.05,
         )
         restart_began = time.monotonic()
-        own_server.start()
-        wait_for(
+        server.start()
+        until(
             lambda: (
                 traffic.count(
                     lambda k, r: k == "register" and r.started > restart_began and r.status == 302
@@ -97,6 +98,8 @@ def test_database_outage_during_traffic(own_server: Database, serve):
                 >= 3
             ),
             "registrations after the database is back",
+            seconds=60,
+            every=0.05,
         )
     finally:
         traffic.stop.set()
@@ -143,8 +146,9 @@ def test_database_outage_during_traffic(own_server: Database, serve):
 
     # Every acknowledged account is still there.
     acknowledged = before + traffic.acknowledged
-    with pymongo.MongoClient(own_server.uri(), serverSelectionTimeoutMS=5000) as client:
-        stored = {d["username"] for d in client.flaskr.users.find({}, {"username": 1})}
+    with pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=5000) as client:
+        users = client.get_default_database().users
+        stored = {d["username"] for d in users.find({}, {"username": 1})}
     assert set(acknowledged) <= stored
     assert len(acknowledged) == len(set(acknowledged))
     assert Browser().login(app.base, acknowledged[-1], PASSWORD).status == 302
