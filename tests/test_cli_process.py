@@ -8,9 +8,8 @@ import sys
 import pytest
 
 from flaskr_dev.embedded import free_port
-from tests.conftest import PASSWORD
-
-from .live import ROOT, app_env
+from tests.support.live import ROOT, app_env
+from tests.support.web import PASSWORD
 
 
 def flask(env: dict, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -63,3 +62,12 @@ def test_production_mode_without_a_key_is_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1
     assert done.stderr.startswith("flaskr: PRODUCTION is on but no SECRET_KEY is set")
+
+
+@pytest.mark.realdb
+def test_init_db_exits_cleanly(mongo_uri, tmp_path):
+    """Nothing on stderr: the rate limiter's storage neither hangs nor prints at exit."""
+    done = flask(app_env(mongo_uri, tmp_path / "instance"), "init-db")
+    assert done.returncode == 0, done.stderr
+    assert "index ok: rate_limits.expireAt_ttl" in done.stdout
+    assert done.stderr == ""
