@@ -9,7 +9,7 @@ import schemathesis
 from flaskr.api import openapi
 from flaskr.config import DEFAULTS
 from flaskr.identity.policy import Policy
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 DEFAULT_POLICY = Policy.from_config(DEFAULTS)
 

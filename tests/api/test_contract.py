@@ -10,7 +10,7 @@ import pytest
 from flaskr import messages
 from flaskr.identity.policy import Policy
 from tests.api.conftest import ApiClient
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.db
 

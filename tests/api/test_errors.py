@@ -7,7 +7,7 @@ import pytest
 from flaskr import messages
 from flaskr.identity import throttle, users
 from flaskr_dev import embedded
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 
 def post_json(client, path: str, body: dict):
