@@ -32,7 +32,7 @@ def test_it_is_a_valid_openapi_3_1_document(document):
 
 def test_it_documents_exactly_the_routes_of_the_api(app, document):
     routed = {
-        (rule.rule, method.lower())
+        (re.sub(r"<(\w+)>", r"{\1}", rule.rule), method.lower())
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith(PREFIX)
         for method in rule.methods - {"HEAD", "OPTIONS"}
@@ -45,20 +45,22 @@ def test_it_documents_exactly_the_routes_of_the_api(app, document):
 def test_request_bodies_are_the_validating_models(app, document, model):
     schema = document["components"]["schemas"][model.__name__]
     expected = model.model_json_schema(ref_template=openapi.REF)
+    # A new password's rules are described as this app's policy says them.
+    policy = Policy.from_config(app.config)
     if model is models.RegisterIn:
-        # A new account's rules are described as this app's policy says them.
-        policy = Policy.from_config(app.config)
         expected["properties"]["username"]["description"] = policy.username_doc
         expected["properties"]["password"]["description"] = policy.password_doc
+    if model is models.PasswordChangeIn:
+        expected["properties"]["new_password"]["description"] = policy.password_doc
     assert schema == expected
     # Strict: exactly these keys, no others.
     assert schema["additionalProperties"] is False
 
 
-def test_every_post_documents_csrf_and_every_body_its_errors(document):
+def test_every_post_and_delete_documents_csrf_and_every_body_its_errors(document):
     for path, ops in document["paths"].items():
         for method, op in ops.items():
-            if method == "post":
+            if method in {"post", "delete"}:
                 assert op["security"] == [{"csrfToken": [], "session": []}], path
                 assert "400" in op["responses"], path
             if "requestBody" in op:
