@@ -241,7 +241,9 @@ def test_a_new_password_the_policy_refuses_is_422_with_its_reason(app, alice, de
     ("current", "reason"),
     [("", messages.ENTER_CURRENT_PASSWORD), ("x" * 1025, messages.PASSWORD_TOO_LONG)],
 )
-def test_a_current_password_no_one_can_have_is_422_like_the_form(alice, device, db, current, reason):
+def test_a_current_password_no_one_can_have_is_422_like_the_form(
+    alice, device, db, current, reason
+):
     laptop = device()
     response = change(laptop, current=current, new="short")
     fields = response.get_json()["error"]["fields"]
