@@ -99,3 +99,30 @@ def test_the_docs_page_shows_every_operation_from_this_site_only(client, documen
 
 def test_backticks_become_code_and_everything_else_is_escaped():
     assert code_spans("send `X-<b>` & <i>") == "send <code>X-&lt;b&gt;</code> &amp; &lt;i&gt;"
+
+
+def test_operation_ids_are_unique_names(document):
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z_]+", i) for i in ids), ids
+
+
+def test_me_says_which_sign_in_each_time_is(document):
+    me = document["paths"][PREFIX + "/me"]["get"]["description"]
+    assert "previous_login_at" in me and "Previous sign-in" in me
+    user = document["components"]["schemas"]["User"]["properties"]
+    assert user["last_login_at"]["deprecated"] is True
+    assert "signed_in_at" in user["last_login_at"]["description"]
+    assert "Previous sign-in" in user["previous_login_at"]["description"]
+
+
+def test_a_session_id_is_documented_as_the_tokens_hash(client, document):
+    end = document["paths"][PREFIX + "/sessions/{id}"]["delete"]
+    (param,) = end["parameters"]
+    assert (param["name"], param["in"], param["required"]) == ("id", "path", True)
+    assert (
+        "SHA-256" in document["components"]["schemas"]["Session"]["properties"]["id"]["description"]
+    )
+    assert end["responses"]["404"]["x-error-codes"] == ["session_not_found"]
+    page = client.get(PREFIX + "/docs").get_data(as_text=True)
+    assert "In the path, <code>{id}</code>" in page
