@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from pymongo.errors import ServerSelectionTimeoutError
 
-from flaskr.identity import throttle, users
+from flaskr.identity import sessions, throttle, users
 from flaskr_dev import embedded
 from tests.conftest import PASSWORD
 
@@ -41,6 +42,10 @@ def test_pages_outside_the_api_keep_their_html_errors(client):
         ("delete", "/api/v1/me", "GET"),
         ("put", "/api/v1/register", "POST"),
         ("post", "/api/v1/openapi.json", "GET"),
+        ("get", "/api/v1/password", "POST"),
+        ("get", "/api/v1/account/delete", "POST"),
+        ("put", "/api/v1/sessions/" + "0" * 64, "DELETE"),
+        ("delete", "/api/v1/sessions", "GET"),
     ],
 )
 def test_wrong_method_is_405_json_with_allow(client, method, path, allow):
@@ -117,3 +122,32 @@ def test_an_unexpected_failure_is_500_json_without_the_trace(make_app, monkeypat
     assert response.status_code == 500
     assert error_of(response)["code"] == "internal_error"
     assert "secret" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/sessions"),
+        ("get", "/activity"),
+        ("delete", "/sessions/" + "0" * 64),
+        ("post", "/sessions/revoke-others"),
+        ("post", "/password"),
+        ("post", "/account/delete"),
+    ],
+)
+def test_a_signed_in_call_while_the_database_is_away_is_503_json(api, monkeypatch, method, path):
+    api.register()
+    api.login()
+
+    def away(*args, **kwargs):
+        raise ServerSelectionTimeoutError("no server")
+
+    # Loading this client's session is the first thing each of them asks the database.
+    monkeypatch.setattr(sessions, "load_session", away)
+    bodies = {
+        "/password": {"current_password": PASSWORD, "new_password": "amber-lantern-42-glacier"},
+        "/account/delete": {"password": PASSWORD},
+    }
+    response = getattr(api, method)(path, **({"json": bodies[path]} if path in bodies else {}))
+    assert response.status_code == 503
+    assert error_of(response)["code"] == "service_unavailable"
