@@ -38,6 +38,7 @@ ERRORS: dict[int, tuple[str, list[str]]] = {
 BODY_ERRORS = [400, 413, 415, 422]
 
 SIGNED_IN = "Needs a live session (without one: 401, never a redirect)."
+CHANGE = SIGNED_IN + " " + CSRF_NOTE
 CSRF_ONLY = {400: ("CSRF token missing or invalid.", ["csrf_failed"])}
 # Confirming with the password, as the account page does: a wrong one is counted like a
 # failed sign-in of the account, from the same lockout.
@@ -144,10 +145,7 @@ OPERATIONS: list[dict[str, Any]] = [
         "summary": "End one session",
         "description": (
             "Ends one of this account's sessions, remember-me included: another device's, or "
-            "this one (which signs this client out, as `POST /api/v1/logout` does). "
-            + SIGNED_IN
-            + " "
-            + CSRF_NOTE
+            "this one (which signs this client out, as `POST /api/v1/logout` does). " + CHANGE
         ),
         "parameters": [
             {
@@ -168,10 +166,7 @@ OPERATIONS: list[dict[str, Any]] = [
         "id": "end_other_sessions",
         "summary": "Sign out everywhere else",
         "description": (
-            "Ends every session of this account but this one, remember-me included. "
-            + SIGNED_IN
-            + " "
-            + CSRF_NOTE
+            "Ends every session of this account but this one, remember-me included. " + CHANGE
         ),
         "ok": (200, "How many sessions ended.", "EndedOut"),
         "errors": [400, 401, 503],
@@ -186,8 +181,8 @@ OPERATIONS: list[dict[str, Any]] = [
             "The account page's rules: `new_password` must meet the policy (422 with `fields`, "
             "the form's messages), and `current_password` must be the account's (400 "
             "`wrong_password`). Success ends every other session of the account, remember-me "
-            "included, and lifts a sign-in lockout; this session stays signed in and keeps its "
-            "CSRF token. " + SIGNED_IN + " " + CSRF_NOTE
+            "included, and clears the account's failed sign-ins; this session stays signed in and "
+            "keeps its CSRF token. " + CHANGE
         ),
         "body": "PasswordChangeIn",
         "ok": (204, "Changed; the other sessions have ended.", None),
@@ -213,10 +208,7 @@ OPERATIONS: list[dict[str, Any]] = [
         "summary": "Delete the account",
         "description": (
             "Deletes the account, all its sessions and its activity, once `password` is the "
-            "account's; the answer clears this client's cookies. It cannot be undone. "
-            + SIGNED_IN
-            + " "
-            + CSRF_NOTE
+            "account's; the answer clears this client's cookies. It cannot be undone. " + CHANGE
         ),
         "body": "PasswordIn",
         "ok": (204, "Deleted; this client is signed out.", None),

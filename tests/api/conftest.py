@@ -16,6 +16,18 @@ from tests.conftest import PASSWORD
 DEFAULT_POLICY = Policy.from_config(DEFAULTS)
 
 PREFIX = "/api/v1"
+NEW_PASSWORD = "amber-lantern-42-glacier"
+
+# Every operation only a signed-in user may call, with a body it would accept:
+# (method, path, JSON body or None).
+SIGNED_IN_CALLS = [
+    ("get", "/sessions", None),
+    ("get", "/activity", None),
+    ("delete", "/sessions/" + "0" * 64, None),
+    ("post", "/sessions/revoke-others", None),
+    ("post", "/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+    ("post", "/account/delete", {"password": PASSWORD}),
+]
 
 
 def assert_documented_code(operation: dict, response) -> None:
@@ -80,6 +92,10 @@ class ApiClient:
             kw["json"] = json
         response = getattr(self.client, method)(PREFIX + path, headers=headers, **kw)
         return self.checked(response, method, path)
+
+    def call(self, method: str, path: str, body=None):
+        """`method` on `path`, with `body` as JSON when there is one."""
+        return getattr(self, method)(path, **({"json": body} if body is not None else {}))
 
     def register(self, username: str = "alice", password: str = PASSWORD, **kw):
         return self.post("/register", {"username": username, "password": password}, **kw)

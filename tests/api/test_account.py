@@ -11,12 +11,11 @@ import pytest
 from flaskr import messages
 from flaskr.identity import audit
 from flaskr.identity.policy import Policy
-from tests.api.conftest import ApiClient
+from tests.api.conftest import NEW_PASSWORD, SIGNED_IN_CALLS, ApiClient
 from tests.conftest import PASSWORD, session_token
 
 pytestmark = pytest.mark.db
 
-NEW_PASSWORD = "amber-lantern-42-glacier"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
@@ -109,20 +108,9 @@ def test_expired_sessions_are_not_listed(make_app, openapi_schema, clock):
     assert [s["id"] for s in listed] == [session_id(app, api)]
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("get", "/sessions"),
-        ("get", "/activity"),
-        ("delete", "/sessions/" + "0" * 64),
-        ("post", "/sessions/revoke-others"),
-        ("post", "/password"),
-        ("post", "/account/delete"),
-    ],
-)
-def test_each_needs_a_session_and_never_redirects(api, method, path):
-    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
-    response = getattr(api, method)(path, **({"json": body} if method == "post" else {}))
+@pytest.mark.parametrize(("method", "path", "body"), SIGNED_IN_CALLS)
+def test_each_needs_a_session_and_never_redirects(api, method, path, body):
+    response = api.call(method, path, body)
     assert response.status_code == 401
     assert "Location" not in response.headers
     assert error_code(response) == "not_authenticated"

@@ -7,6 +7,7 @@ from pymongo.errors import ServerSelectionTimeoutError
 
 from flaskr.identity import sessions, throttle, users
 from flaskr_dev import embedded
+from tests.api.conftest import SIGNED_IN_CALLS
 from tests.conftest import PASSWORD
 
 
@@ -124,18 +125,10 @@ def test_an_unexpected_failure_is_500_json_without_the_trace(make_app, monkeypat
     assert "secret" not in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("get", "/sessions"),
-        ("get", "/activity"),
-        ("delete", "/sessions/" + "0" * 64),
-        ("post", "/sessions/revoke-others"),
-        ("post", "/password"),
-        ("post", "/account/delete"),
-    ],
-)
-def test_a_signed_in_call_while_the_database_is_away_is_503_json(api, monkeypatch, method, path):
+@pytest.mark.parametrize(("method", "path", "body"), SIGNED_IN_CALLS)
+def test_a_signed_in_call_while_the_database_is_away_is_503_json(
+    api, monkeypatch, method, path, body
+):
     api.register()
     api.login()
 
@@ -144,10 +137,6 @@ def test_a_signed_in_call_while_the_database_is_away_is_503_json(api, monkeypatc
 
     # Loading this client's session is the first thing each of them asks the database.
     monkeypatch.setattr(sessions, "load_session", away)
-    bodies = {
-        "/password": {"current_password": PASSWORD, "new_password": "amber-lantern-42-glacier"},
-        "/account/delete": {"password": PASSWORD},
-    }
-    response = getattr(api, method)(path, **({"json": bodies[path]} if path in bodies else {}))
+    response = api.call(method, path, body)
     assert response.status_code == 503
     assert error_of(response)["code"] == "service_unavailable"

@@ -14,14 +14,10 @@ from urllib.parse import quote
 import pytest
 
 from flaskr.identity import sessions
+from tests.api.conftest import SIGNED_IN_CALLS
 from tests.api.test_injection import BAD_VALUES, EXTRA_KEYS, IDS
-from tests.conftest import PASSWORD
 
-NEW_PASSWORD = "amber-lantern-42-glacier"
-BODIES = {
-    "/password": {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
-    "/account/delete": {"password": PASSWORD},
-}
+BODIES = {path: body for _, path, body in SIGNED_IN_CALLS if body}
 FIELDS = [(path, field) for path, body in BODIES.items() for field in body]
 
 
