@@ -84,7 +84,7 @@ class SignedIn(Strict):
 
 
 class CsrfOut(Strict):
-    csrf_token: str = Field(description="Send it as X-CSRFToken with every POST.")
+    csrf_token: str = Field(description="Send it as X-CSRFToken with every POST and DELETE.")
 
 
 class PasswordChangeIn(Strict):
