@@ -91,10 +91,16 @@ def register():
     data = parse(RegisterIn)
     # The form's rules and messages, from the one place that owns them.
     policy = settings().policy
-    refuse(
-        username=policy.username_problem(data.username),
-        password=policy.password_problem(data.password, data.username),
-    )
+    fields = {
+        name: reason
+        for name, reason in (
+            ("username", policy.username_problem(data.username)),
+            ("password", policy.password_problem(data.password, data.username)),
+        )
+        if reason
+    }
+    if fields:
+        raise invalid(fields)
     count_registration()
     try:
         user = accounts.create_account(
