@@ -3,6 +3,7 @@ every answer against the app's own OpenAPI description."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -11,12 +12,18 @@ import schemathesis
 from flaskr.api import openapi
 from flaskr.config import DEFAULTS
 from flaskr.identity.policy import Policy
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, session_token
 
 DEFAULT_POLICY = Policy.from_config(DEFAULTS)
 
 PREFIX = "/api/v1"
 NEW_PASSWORD = "amber-lantern-42-glacier"
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
 
 # Every operation only a signed-in user may call, with a body it would accept:
 # (method, path, JSON body or None).
@@ -139,3 +146,31 @@ def db_calls(monkeypatch):
 
     monkeypatch.setattr(db.Mongo, "client", property(counted))
     return calls
+
+
+@pytest.fixture
+def device(app, openapi_schema):
+    """`device(agent=, ip=, remember=, username=)`: a new API client, signed in."""
+
+    def sign_in(agent=FIREFOX, ip="198.51.100.7", remember=False, username="alice"):
+        client = app.test_client()
+        client.environ_base.update({"REMOTE_ADDR": ip, "HTTP_USER_AGENT": agent})
+        api = ApiClient(client, openapi_schema)
+        response = api.login(username, remember=remember)
+        assert response.status_code == 200, response.get_json()
+        return api
+
+    return sign_in
+
+
+def session_id(app, api: ApiClient) -> str:
+    """The id the API gives `api`'s own session: the SHA-256 of its cookie's token."""
+    return hashlib.sha256(session_token(app, api.client).encode()).hexdigest()
+
+
+def error_code(response) -> str:
+    return response.get_json()["error"]["code"]
+
+
+def signed_in(api: ApiClient) -> bool:
+    return api.me().status_code == 200
