@@ -86,6 +86,7 @@ def signed_out_others(ended: int) -> str:
     return f"Signed out {ended} other session{'s' if ended != 1 else ''}."
 
 
+NO_SUCH_SESSION = "You have no such session: it has ended, or it was never yours."
 SIGNED_OUT_THIS_DEVICE = "You have signed out on this device."
 SESSION_SIGNED_OUT = "That session has been signed out."
 ACCOUNT_DELETED = "Your account and everything stored about it have been deleted."

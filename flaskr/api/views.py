@@ -60,6 +60,13 @@ def invalid(fields: dict[str, str]) -> ApiError:
     return ApiError(422, messages.INVALID_FIELDS, "validation_failed", fields)
 
 
+def refuse(**reasons: str | None) -> None:
+    """422 with every field that has a reason, if any has one."""
+    fields = {name: reason for name, reason in reasons.items() if reason}
+    if fields:
+        raise invalid(fields)
+
+
 def fresh_csrf_token() -> str:
     """A CSRF token for the current session, made anew if sign-in has just cleared it."""
     # Flask-WTF caches the token per request in `g`; sign-in cleared the one it came from.
