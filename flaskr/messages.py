@@ -157,3 +157,11 @@ def actor(name: str | None) -> str:
     if name.startswith("admin:"):
         return f"by the administrator {name.removeprefix('admin:')}"
     return ACTORS.get(name, f"by {name}")
+
+
+# Roles and the admin area.
+ROLE_NAME = "A role is 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter."
+LAST_ADMIN = "That would leave no active administrator: grant the admin role to someone else first."
+NOT_ALLOWED = "Your account does not have the role this page needs."
+
+EVENTS.update({"role_granted": "Role granted", "role_revoked": "Role revoked"})

@@ -68,8 +68,10 @@ def record(
     now: datetime,
     retention: timedelta,
     store: bool = True,
+    details: dict[str, str] | None = None,
 ) -> None:
-    """Log `event`, and store it when it concerns an existing user (`user_id`) and `store`."""
+    """Log `event`, and store it when it concerns an existing user (`user_id`) and `store`;
+    `details` (plain words such as a role's name, never a secret) go with it."""
     agent = devices.stored(actor.user_agent)
     # The message is the event; who, from where and with what are fields, said once.
     log.info(
@@ -81,6 +83,7 @@ def record(
             "actor": actor.name,
             "client_ip": actor.ip,
             "user_agent": agent,
+            **(details or {}),
         },
     )
     if user_id is None or not store:
@@ -94,6 +97,7 @@ def record(
             "user_agent": agent,
             "at": now,
             "expires_at": now + retention,
+            **({"details": details} if details else {}),
         }
     )
 
@@ -111,3 +115,10 @@ def recent(user_id: ObjectId, *, now: datetime, limit: int = RECENT) -> list[dic
 def delete_user_events(user_id: ObjectId) -> int:
     """Delete every stored event of the user; return how many."""
     return collection("auth_events", durable=True).delete_many({"user_id": user_id}).deleted_count
+
+
+# Roles (accounts.grant_role, revoke_role).
+ROLE_GRANTED = "role_granted"
+ROLE_REVOKED = "role_revoked"
+# The details of an event that are stored with it (the others go to the signal only).
+STORED_DETAILS = ("role",)

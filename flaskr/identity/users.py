@@ -121,3 +121,78 @@ def list_users() -> Iterator[dict[str, Any]]:
     """Every user by name: username, created_at, last_login_at, disabled (no hashes)."""
     fields = {"username": 1, "created_at": 1, "last_login_at": 1, "disabled": 1}
     return collection("users").find({}, fields).sort("username_key", 1)
+
+
+# Roles: `roles` is a list of names ("admin" is the one flaskr itself knows; a team's own
+# features add theirs). An active administrator has the role and is not disabled. The
+# filters below let admins.py change a user only in the state it counted on.
+ADMIN = "admin"
+ACTIVE_ADMIN: dict[str, Any] = {"roles": ADMIN, "disabled": {"$ne": True}}
+NOT_ACTIVE_ADMIN: dict[str, Any] = {"$or": [{"roles": {"$ne": ADMIN}}, {"disabled": True}]}
+ENABLED: dict[str, Any] = {"disabled": {"$ne": True}}
+DISABLED: dict[str, Any] = {"disabled": True}
+HAS_ADMIN: dict[str, Any] = {"roles": ADMIN}
+NO_ADMIN: dict[str, Any] = {"roles": {"$ne": ADMIN}}
+ROLE_INDEXES = [Index("users", "roles", name="roles", sparse=True)]
+
+
+def roles(user: dict[str, Any]) -> list[str]:
+    """The user's role names, in the order they were granted."""
+    return list(user.get("roles") or [])
+
+
+def is_disabled(user: dict[str, Any]) -> bool:
+    return bool(user.get("disabled"))
+
+
+def is_active_admin(user: dict[str, Any]) -> bool:
+    return ADMIN in roles(user) and not is_disabled(user)
+
+
+def _matching(user_id: ObjectId, only: dict[str, Any] | None) -> dict[str, Any]:
+    return {"$and": [{"_id": user_id}, only]} if only else {"_id": user_id}
+
+
+def add_role(user_id: ObjectId, role: str, only: dict[str, Any] | None = None) -> bool | None:
+    """Grant `role` if the user lacks it and matches `only`: True, or None if no user does."""
+    query = {"$and": [{"_id": user_id, "roles": {"$ne": role}}, only or {}]}
+    change = {"$push": {"roles": role}}
+    return (
+        True if collection("users", durable=True).update_one(query, change).modified_count else None
+    )
+
+
+def remove_role(user_id: ObjectId, role: str, only: dict[str, Any] | None = None) -> bool | None:
+    """Take `role` away if the user matches `only`: True if taken, False if they did not
+    have it, None if no such user matches."""
+    result = collection("users", durable=True).update_one(
+        _matching(user_id, only), {"$pull": {"roles": role}}
+    )
+    return bool(result.modified_count) if result.matched_count else None
+
+
+def disable_if(user_id: ObjectId, only: dict[str, Any]) -> bool | None:
+    """Set the disabled flag if the user matches `only`: True, or None if no user matches."""
+    change = {"$set": {"disabled": True}}
+    result = collection("users", durable=True).update_one(_matching(user_id, only), change)
+    return True if result.matched_count else None
+
+
+def enable_if(user_id: ObjectId, only: dict[str, Any]) -> bool | None:
+    """Clear the disabled flag if set and the user matches `only`: True, or None."""
+    query = {"$and": [{"_id": user_id, "disabled": True}, only]}
+    change = {"$unset": {"disabled": ""}}
+    return (
+        True if collection("users", durable=True).update_one(query, change).modified_count else None
+    )
+
+
+def delete_if(user_id: ObjectId, only: dict[str, Any]) -> bool | None:
+    """Delete the user document if it matches `only`: True, or None if no user matches."""
+    deleted = collection("users", durable=True).delete_one(_matching(user_id, only)).deleted_count
+    return True if deleted else None
+
+
+def count_active_admins() -> int:
+    """How many users are active administrators (the `roles` index finds them)."""
+    return collection("users").count_documents(ACTIVE_ADMIN)
