@@ -1,4 +1,5 @@
-"""Admin commands: `flask --app flaskr users create|list|disable|enable|set-password|delete`."""
+"""Admin commands: `flask --app flaskr users create|list|disable|enable|unlock|set-password|
+delete|grant|revoke|recount-admins`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from flask import Flask
 from flask.cli import AppGroup
 from pymongo.errors import PyMongoError
 
+from . import messages
 from .db import UNAVAILABLE, describe
-from .identity import accounts, users
+from .identity import accounts, admins, users
 from .identity.audit import CLI
 from .web.context import settings
 
@@ -26,13 +28,17 @@ class _Commands(AppGroup):
             return super().invoke(ctx)
         except accounts.Invalid as e:
             raise click.ClickException(" ".join(e.fields.values())) from None
+        except accounts.LastAdmin:
+            raise click.ClickException(messages.LAST_ADMIN) from None
         except UNAVAILABLE as e:
             raise click.ClickException(f"database unreachable: {describe(e)}") from None
         except PyMongoError as e:
             raise click.ClickException(f"database error: {describe(e)}") from None
 
 
-users_cli = _Commands("users", help="Create, list, disable, enable, unlock and delete accounts.")
+users_cli = _Commands(
+    "users", help="Create, list, disable, enable, unlock and delete accounts; grant roles."
+)
 
 
 def _interactive() -> bool:
@@ -159,6 +165,38 @@ def delete_command(username: str, yes: bool) -> None:
     # The same as deleting one's own account on /account/delete.
     ended = accounts.delete_account(user, actor=CLI, settings=settings())
     click.echo(f"Deleted {user['username']}; {_sessions_ended(ended)}.")
+
+
+@users_cli.command("grant")
+@click.argument("username")
+@click.argument("role")
+def grant_command(username: str, role: str) -> None:
+    """Give the user a role (`admin` opens the admin area; a team's features add theirs)."""
+    user = _existing(username)
+    if accounts.grant_role(user, role, actor=CLI, settings=settings()):
+        click.echo(f"Granted {role} to {user['username']}.")
+    else:
+        click.echo(f"{user['username']} already has the role {role}.")
+
+
+@users_cli.command("revoke")
+@click.argument("username")
+@click.argument("role")
+def revoke_command(username: str, role: str) -> None:
+    """Take a role from the user (never `admin` from the last active administrator)."""
+    user = _existing(username)
+    if accounts.revoke_role(user, role, actor=CLI, settings=settings()):
+        click.echo(f"Revoked {role} from {user['username']}.")
+    else:
+        click.echo(f"{user['username']} does not have the role {role}.")
+
+
+@users_cli.command("recount-admins")
+def recount_admins_command() -> None:
+    """Recount the active administrators after a crash left the guarded count low (run it
+    while no one grants, revokes, disables or deletes an administrator)."""
+    before, now = admins.repair()
+    click.echo(f"Active administrators: {now} (the count said {before}).")
 
 
 def init_app(app: Flask) -> None:
