@@ -181,6 +181,7 @@ def grant_role(user: User, role: str, *, actor: Actor, settings: Settings) -> bo
         granted = bool(users.add_role(user["_id"], role))
     if not granted:
         return False
+    sessions.carry_roles(user["_id"])
     _done(audit.ROLE_GRANTED, user, actor=actor, settings=settings, role=role)
     return True
 
@@ -195,5 +196,6 @@ def revoke_role(user: User, role: str, *, actor: Actor, settings: Settings) -> b
         taken = users.remove_role(user["_id"], role)
     if not taken:
         return False
+    sessions.carry_roles(user["_id"])
     _done(audit.ROLE_REVOKED, user, actor=actor, settings=settings, role=role)
     return True

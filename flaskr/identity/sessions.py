@@ -4,7 +4,8 @@ A session record also carries what the pages show of its user (name, when the ac
 made, and the sign-in before this one), so loading one is a single find by `_id`: no join,
 no second query. That copy stays honest because an account's sessions end whenever the account is
 disabled or deleted (accounts.py), and a sign-in that races with either ends its own new
-session (signin.start_session). Usernames never change.
+session (signin.start_session). Usernames never change. The roles are copied again by each
+grant or revocation (`carry_roles`); they are for showing, never for deciding.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..db import Index, collection
-from . import devices
+from . import devices, users
 
 INDEXES = [
     Index("sessions", "user_id", name="user_id"),
@@ -63,6 +64,7 @@ def _carried(user: dict[str, Any], *, previous_login_at: datetime | None) -> dic
         "username": user["username"],
         "user_created_at": user["created_at"],
         "previous_login_at": previous_login_at,
+        "roles": users.roles(user),
     }
 
 
@@ -106,6 +108,7 @@ _LOAD = (
     "created_at",
     "last_seen_at",
     "remember",
+    "roles",
 )
 
 
@@ -156,3 +159,13 @@ def list_sessions(user_id: ObjectId, *, now: datetime) -> list[dict[str, Any]]:
         .find({"user_id": user_id, "expires_at": {"$gt": now}})
         .sort("last_seen_at", -1)
     )
+
+
+def carry_roles(user_id: ObjectId) -> int:
+    """Copy the user's roles, as they are now, into each of their sessions (what the pages
+    show, such as the admin link; a decision reads the user); return how many sessions."""
+    user = users.find_user_by_id(user_id)
+    if user is None:
+        return 0
+    change = {"$set": {"roles": users.roles(user)}}
+    return collection("sessions").update_many({"user_id": user_id}, change).modified_count
