@@ -40,6 +40,9 @@ DEFAULTS: dict[str, object] = {
     "PASSWORD_MAX_LENGTH": 1024,
     "PASSWORD_MIN_SCORE": 3,
     "AUDIT_RETENTION_DAYS": 90,
+    # The admin area (admin/, web/stepup.py).
+    "ADMIN_REQUIRES_TWO_FACTOR": True,
+    "REAUTH_MINUTES": 10,
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)

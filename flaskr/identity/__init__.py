@@ -10,4 +10,4 @@ from . import audit, sessions, signin, throttle, users
 
 # Every index the identity core's collections need; `create_app` hands them to db.py.
 INDEXES = [*users.INDEXES, *sessions.INDEXES, *throttle.INDEXES, *audit.INDEXES, *signin.INDEXES]
-INDEXES += users.ROLE_INDEXES
+INDEXES += [*users.ROLE_INDEXES, *audit.TRAIL_INDEXES]

@@ -169,3 +169,12 @@ def carry_roles(user_id: ObjectId) -> int:
         return 0
     change = {"$set": {"roles": users.roles(user)}}
     return collection("sessions").update_many({"user_id": user_id}, change).modified_count
+
+
+def count_live(user_ids: list[ObjectId], *, now: datetime) -> dict[ObjectId, int]:
+    """How many unexpired sessions each of these users has (the `user_id` index finds them)."""
+    counts: dict[ObjectId, int] = {}
+    query = {"user_id": {"$in": list(user_ids)}, "expires_at": {"$gt": now}}
+    for session in collection("sessions").find(query, {"user_id": 1}):
+        counts[session["user_id"]] = counts.get(session["user_id"], 0) + 1
+    return counts

@@ -189,3 +189,21 @@ def clear_user(username_key: str) -> None:
     _coll().delete_many(
         {"_id": {"$in": [user_counter(username_key, ns) for ns in (PASSWORDS, SECOND_STEPS)]}}
     )
+
+
+def _locked(limits: Limits, now: datetime) -> dict[str, Any]:
+    return {"failed": {"$gte": limits.per_user}, "until": {"$gt": now}}
+
+
+def locked_count(*, now: datetime, limits: Limits) -> int:
+    """How many usernames are locked out of password sign-in now (existing or not: the
+    counters are hashed, so they do not say whose)."""
+    query = {"_id": {"$regex": "^" + PASSWORDS + ":"}, **_locked(limits, now)}
+    return _coll().count_documents(query)
+
+
+def locked(username_keys: list[str], *, now: datetime, limits: Limits) -> set[str]:
+    """Which of these normalised usernames are locked out of password sign-in now."""
+    ids = {user_counter(key): key for key in username_keys}
+    found = _coll().find({"_id": {"$in": list(ids)}, **_locked(limits, now)}, {"_id": 1})
+    return {ids[doc["_id"]] for doc in found}

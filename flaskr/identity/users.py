@@ -196,3 +196,50 @@ def delete_if(user_id: ObjectId, only: dict[str, Any]) -> bool | None:
 def count_active_admins() -> int:
     """How many users are active administrators (the `roles` index finds them)."""
     return collection("users").count_documents(ACTIVE_ADMIN)
+
+
+# The admin area's list: a page of users by name, found by the start of their name through
+# the unique index on `username_key`, never by a scan or a skip.
+LISTED = {"password_hash": 0, "password_scheme": 0}
+
+
+def _starting_with(prefix: str) -> dict[str, Any]:
+    """The range of keys that start with `prefix`: [prefix, prefix with its last character
+    one higher), which an index serves (code point order is the server's byte order)."""
+    last = ord(prefix[-1])
+    if last >= 0x10FFFF:
+        return {"$gte": prefix}  # no higher character: the range is open-ended
+    if 0xD7FF <= last < 0xE000:
+        last = 0xDFFF  # skip the surrogates, which a string never holds
+    return {"$gte": prefix, "$lt": prefix[:-1] + chr(last + 1)}
+
+
+def page(
+    prefix: str = "", *, after: str | None = None, before: str | None = None, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` users whose name starts with `prefix` (any case), in name order: the
+    first ones, those after the key `after`, or the last ones before the key `before`."""
+    key: dict[str, Any] = _starting_with(username_key(prefix)) if prefix else {}
+    if after is not None:
+        key["$gt"] = str(after)
+    if before is not None:
+        key["$lt"] = min(str(before), key.get("$lt", str(before)))
+    query = {"username_key": key} if key else {}
+    order = -1 if before is not None and after is None else 1
+    found = list(collection("users").find(query, LISTED).sort("username_key", order).limit(limit))
+    return found[::-1] if order == -1 else found
+
+
+def key_of(user: dict[str, Any]) -> str:
+    """Where the user stands in the list (a page's bound)."""
+    return user["username_key"]
+
+
+def names(user_ids: list[ObjectId]) -> dict[ObjectId, str]:
+    """The usernames of these users (those that still exist), by id."""
+    found = collection("users").find({"_id": {"$in": list(user_ids)}}, {"username": 1})
+    return {u["_id"]: u["username"] for u in found}
+
+
+def count_users() -> int:
+    return collection("users").count_documents({})
