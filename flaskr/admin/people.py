@@ -139,6 +139,7 @@ class TrailRow:
     actor: str
     ip: str | None
     device: str
+    user_agent: str
     role: str | None
 
 
@@ -155,6 +156,7 @@ def event_rows(events: list[dict[str, Any]]) -> list[TrailRow]:
             actor=e.get("actor") or "",
             ip=e.get("ip"),
             device=devices.describe(e.get("user_agent")),
+            user_agent=e.get("user_agent") or "",
             role=(e.get("details") or {}).get("role"),
         )
         for e in events

@@ -20,7 +20,17 @@ from .people import TrailRow, event_rows
 from .views import bp
 
 PAGE = 50
-CSV_COLUMNS = ["time", "event", "username", "user_id", "actor", "ip", "device", "role"]
+CSV_COLUMNS = [
+    "time",
+    "event",
+    "username",
+    "user_id",
+    "actor",
+    "ip",
+    "device",
+    "user_agent",
+    "role",
+]
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -62,11 +72,20 @@ def _form() -> TrailForm:
     return TrailForm(request.args, {name: text for name, text in messages.EVENTS.items()})
 
 
+def _page(form: TrailForm, shown: list[TrailRow], next_after: str | None, status: int = 200):
+    # The filters as given, for the links to the next page and to the download.
+    filters = {k: v for k, v in request.args.items() if k in form.data and v}
+    page = render_template(
+        "admin/audit.html", form=form, rows=shown, next_after=next_after, filters=filters
+    )
+    return page, status
+
+
 @bp.get("/audit")
 def audit_trail():
     form = _form()
     if not form.validate():
-        return render_template("admin/audit.html", form=form, rows=[], next_after=None), 400
+        return _page(form, [], None, 400)
     filters = _filters(form)
     events = (
         []
@@ -77,7 +96,7 @@ def audit_trail():
     )
     shown = event_rows(events[:PAGE])
     next_after = cursor(shown[-1], events[PAGE - 1]["_id"]) if len(events) > PAGE else None
-    return render_template("admin/audit.html", form=form, rows=shown, next_after=next_after)
+    return _page(form, shown, next_after)
 
 
 def safe_cell(value: Any) -> str:
@@ -105,6 +124,7 @@ def csv_lines(events: Iterable[dict[str, Any]]) -> Iterator[str]:
                     row.actor,
                     row.ip,
                     row.device,
+                    row.user_agent,
                     row.role,
                 )
             )

@@ -195,7 +195,7 @@ def delete_if(user_id: ObjectId, only: dict[str, Any]) -> bool | None:
 
 def count_active_admins() -> int:
     """How many users are active administrators (the `roles` index finds them)."""
-    return collection("users").count_documents(ACTIVE_ADMIN)
+    return collection("users").count_documents(ACTIVE_ADMIN, hint="roles")
 
 
 # The admin area's list: a page of users by name, found by the start of their name through
@@ -226,7 +226,8 @@ def page(
         key["$lt"] = min(str(before), key.get("$lt", str(before)))
     query = {"username_key": key} if key else {}
     order = -1 if before is not None and after is None else 1
-    found = list(collection("users").find(query, LISTED).sort("username_key", order).limit(limit))
+    cursor = collection("users").find(query, LISTED).sort("username_key", order)
+    found = list(cursor.hint("username_key_unique").limit(limit))
     return found[::-1] if order == -1 else found
 
 
@@ -242,4 +243,5 @@ def names(user_ids: list[ObjectId]) -> dict[ObjectId, str]:
 
 
 def count_users() -> int:
-    return collection("users").count_documents({})
+    """How many accounts there are, from the collection's metadata (no scan)."""
+    return collection("users").estimated_document_count()
