@@ -141,4 +141,4 @@ def counts() -> dict[str, int]:
 def recent_failures(limit: int = 5) -> list[dict[str, Any]]:
     """The last `limit` messages given up on, newest first."""
     found = _outbox().find({"status": FAILED}, {"text": 0, "html": 0})
-    return list(found.sort("failed_at", -1).limit(limit))
+    return list(found.sort([("failed_at", -1), ("_id", -1)]).limit(limit))

@@ -1,10 +1,11 @@
 """A real SMTP server on loopback (aiosmtpd) for the mail tests, and the sender's settings.
 
 `smtp_server` answers like a relay: it keeps every message it accepts in `.messages` (parsed
-`email.message.EmailMessage`). Set `.answer` to "451 ..." or "550 ..." to answer DATA that
-way, `.rcpt_answer` likewise for RCPT TO, or `.stall = True` to never answer DATA (the event
-`.stalled` is set when a message arrives). `.stop()` and `.start()` take it down and bring it
-back on the same port.
+`email.message.EmailMessage`) and its envelope in `.envelopes`. Set `.answer` to "451 ..." or
+"550 ..." to answer DATA that way, `.rcpt_answer` likewise for RCPT TO, `.delay` (seconds) to
+answer DATA slowly, or `.stall = True` to never answer it (the event `.stalled` is set when a
+message arrives). `.stop()` and `.start(**aiosmtpd_options)` take it down and bring it back
+on the same port. `.config(**overrides)` is the app settings that send through it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class _Handler:
         if self.server.stall:
             self.server.stalled.set()
             await asyncio.Event().wait()  # until the server stops; the client hears nothing
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
         if self.server.answer:
             return self.server.answer
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
@@ -60,6 +63,7 @@ class SmtpServer:
         self.answer: str | None = None
         self.rcpt_answer: str | None = None
         self.stall = False
+        self.delay = 0.0
         self.stalled = threading.Event()
         self._controller: Controller | None = None
 
@@ -69,9 +73,7 @@ class SmtpServer:
         # aiosmtpd cannot take port 0: reserve a free port and retry if someone takes it first.
         for attempt in range(5):
             port = self.port or _reserve_port()
-            controller = Controller(
-                _Handler(self), hostname="127.0.0.1", port=port, **self.options
-            )
+            controller = Controller(_Handler(self), hostname="127.0.0.1", port=port, **self.options)
             try:
                 controller.start()
             except OSError:

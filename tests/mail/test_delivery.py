@@ -135,9 +135,7 @@ def test_a_relay_that_never_answers_is_a_temporary_failure(make_app, smtp_server
     assert "timed out" in stored(app, message_id)["last_error"]
 
 
-def test_a_message_that_cannot_be_composed_fails_without_stopping_the_sender(
-    mail_app, smtp_server
-):
+def test_a_message_that_cannot_be_composed_fails_without_stopping_the_sender(mail_app, smtp_server):
     bad = queue(mail_app, subject="Hi\r\nBcc: victim@example.test")
     queue(mail_app)
     assert drain(mail_app) == "Sent 1, deferred 0, failed 1.\n"
