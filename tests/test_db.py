@@ -20,6 +20,8 @@ EXPECTED_LINES = [
     "index ok: auth_events.user_id_at",
     "index ok: auth_events.expires_at_ttl",
     "index ok: pending_sign_ins.expires_at_ttl",
+    "index ok: outbox.status_next_attempt",
+    "index ok: outbox.expires_at_ttl",
     "index ok: rate_limits.expireAt_ttl",
     "index ok: rate_limit_windows.expireAt_ttl",
 ]
