@@ -1,4 +1,5 @@
-"""What every template may use: how times, devices, events and actors read, and the policy."""
+"""What every template may use: how times, devices, events, actors and the recovery codes left
+read, and the policy."""
 
 from __future__ import annotations
 
@@ -21,5 +22,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(devices.describe, "device")
     app.add_template_filter(messages.event, "event")
     app.add_template_filter(messages.actor, "actor")
+    app.add_template_filter(messages.few_recovery_codes, "few_recovery_codes")
     # `policy` in every template: the hints say what the forms enforce.
     app.context_processor(lambda: {"policy": settings().policy})
