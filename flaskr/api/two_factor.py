@@ -45,7 +45,7 @@ def _wrong(method: str, status: int = 401) -> ApiError:
 
 
 def _json(model, status: int = 200):
-    return jsonify(model.model_dump(mode="json", exclude_none=True)), status
+    return jsonify(model.model_dump(mode="json")), status
 
 
 @bp.post("/login/second-factor")
@@ -66,7 +66,8 @@ def login_second_factor():
     body = SecondFactorSignedIn(
         user=User.signed_in(current_user), csrf_token=fresh_csrf_token(), recovery_codes_left=left
     )
-    return _json(body)
+    # `recovery_codes_left` only after a recovery code: a TOTP sign-in answers as /login does.
+    return jsonify(body.model_dump(mode="json", exclude_none=True))
 
 
 @bp.post("/reauthenticate")
