@@ -84,11 +84,16 @@ CONFIRM_WITH_PASSWORD = "Enter your password to confirm."  # noqa: S105 (a messa
 WRONG_CURRENT_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
 
 
-def password_changed(others_ended: int) -> str:
+def _and_others_ended(done: str, others_ended: int) -> str:
+    """`done`, and how many other sessions a change signed out (when any did)."""
     if not others_ended:
-        return "Your password has been changed."
+        return done
     plural = "s" if others_ended != 1 else ""
-    return f"Your password has been changed. {others_ended} other session{plural} signed out."
+    return f"{done} {others_ended} other session{plural} signed out."
+
+
+def password_changed(others_ended: int) -> str:
+    return _and_others_ended("Your password has been changed.", others_ended)
 
 
 def signed_out_others(ended: int) -> str:
@@ -119,10 +124,7 @@ TWO_FACTOR_ENROL = (
 
 
 def two_factor_off(others_ended: int) -> str:
-    if not others_ended:
-        return "Two-factor sign-in is off."
-    plural = "s" if others_ended != 1 else ""
-    return f"Two-factor sign-in is off. {others_ended} other session{plural} signed out."
+    return _and_others_ended("Two-factor sign-in is off.", others_ended)
 
 
 def few_recovery_codes(left: int) -> str:

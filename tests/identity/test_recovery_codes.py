@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from flaskr.identity import accounts, recovery_codes, users
 from flaskr.identity.audit import Actor
 from flaskr.web.context import settings
 from tests.conftest import PASSWORD
-from tests.two_factor.helpers import code_at, to_step_start
+from tests.two_factor.helpers import at_once, to_step_start, turned_on
 
 ACTOR = Actor.self("198.51.100.7", "pytest")
 
@@ -66,11 +64,7 @@ def test_the_cost_is_bcrypts_but_at_most_eight_rounds():
 def alice_codes(app, clock):
     """alice with two-factor sign-in on; her recovery codes."""
     to_step_start(clock)
-    with app.test_request_context():
-        rules = settings()
-        alice = accounts.create_account("alice", PASSWORD, actor=ACTOR, settings=rules)
-        secret = accounts.start_totp_setup(alice, settings=rules)
-        return accounts.enable_totp(alice, code_at(secret, clock.at), actor=ACTOR, settings=rules)
+    return turned_on(app, clock)[1]
 
 
 def use(app, code):
@@ -92,18 +86,7 @@ def test_a_code_works_once(app, alice_codes, db):
 
 @pytest.mark.db
 def test_one_code_from_two_threads_at_once_works_once(app, alice_codes):
-    barrier = threading.Barrier(6)
-    results = []
-
-    def attempt():
-        barrier.wait()
-        results.append(use(app, alice_codes[5]))
-
-    threads = [threading.Thread(target=attempt) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(6, lambda: use(app, alice_codes[5]))
     assert sorted(results) == [False] * 5 + [True]
 
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
 
-from flaskr.identity import accounts, totp, users
+from flaskr.identity import totp, users
 from flaskr.identity.audit import Actor
 from flaskr.identity.secrets_box import Keyring, Unreadable, new_key
 from flaskr.web.context import settings
-from tests.conftest import PASSWORD
-from tests.two_factor.helpers import code_at, to_step_start
+from tests.two_factor.helpers import at_once, code_at, to_step_start, turned_on
 
 ACTOR = Actor.self("198.51.100.7", "pytest")
 T0 = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)  # the first second of a step
@@ -92,13 +90,9 @@ def test_another_secrets_code_is_not_a_match():
 def alice_on(app, clock):
     """alice with the authenticator app on (turned on at the step before now); her secret."""
     to_step_start(clock)
-    with app.test_request_context():
-        rules = settings()
-        alice = accounts.create_account("alice", PASSWORD, actor=ACTOR, settings=rules)
-        secret = accounts.start_totp_setup(alice, settings=rules)
-        clock.advance(seconds=-30)
-        assert accounts.enable_totp(alice, code_at(secret, clock.at), actor=ACTOR, settings=rules)
-        clock.advance(seconds=30)
+    clock.advance(seconds=-30)
+    secret, _ = turned_on(app, clock)
+    clock.advance(seconds=30)
     return secret
 
 
@@ -142,18 +136,7 @@ def test_the_step_that_turned_it_on_is_used(app, alice_on, clock):
 @pytest.mark.db
 def test_one_code_from_two_threads_at_once_passes_once(app, alice_on, clock):
     code = code_at(alice_on, clock.at)
-    barrier = threading.Barrier(8)
-    results = []
-
-    def attempt():
-        barrier.wait()
-        results.append(verify(app, code, clock.at))
-
-    threads = [threading.Thread(target=attempt) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(8, lambda: verify(app, code, clock.at))
     assert sorted(results) == [False] * 7 + [True]
 
 

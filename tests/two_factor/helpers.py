@@ -4,6 +4,8 @@ pages' forms filled in like a browser does (CSRF token included)."""
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pyotp
@@ -22,6 +24,40 @@ def code_at(secret: str, at: datetime, steps: int = 0) -> str:
 def to_step_start(clock) -> None:
     """Move the frozen clock back to the first second of its 30-second step."""
     clock.at = clock.at.replace(microsecond=0) - timedelta(seconds=int(clock.at.timestamp()) % 30)
+
+
+def turned_on(app, clock, username: str = "alice") -> tuple[str, list[str]]:
+    """A new account with two-factor sign-in turned on through the one door at the frozen
+    time: (its secret, its recovery codes)."""
+    from flaskr.identity import accounts
+    from flaskr.identity.audit import Actor
+    from flaskr.web.context import settings
+
+    actor = Actor.self("198.51.100.7", "pytest")
+    with app.test_request_context():
+        rules = settings()
+        user = accounts.create_account(username, PASSWORD, actor=actor, settings=rules)
+        secret = accounts.start_totp_setup(user, settings=rules)
+        codes = accounts.enable_totp(user, code_at(secret, clock.at), actor=actor, settings=rules)
+    assert codes
+    return secret, codes
+
+
+def at_once(count: int, attempt: Callable[[], object]) -> list[object]:
+    """What `attempt()` returns in each of `count` threads released together."""
+    barrier = threading.Barrier(count)
+    results = []
+
+    def run():
+        barrier.wait()
+        results.append(attempt())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 class TwoFactorPages:
