@@ -213,7 +213,10 @@ def _spec(policy: Policy) -> dict[str, Any]:
                 "Sign-up and sign-in for single-page and mobile clients: the same accounts and "
                 "sessions as the web forms. JSON in and out; every error is "
                 '`{"error": {"code", "message", "fields"?}}`. Sessions are cookies: keep a '
-                "cookie jar. Every POST needs `X-CSRFToken`."
+                "cookie jar. Every POST needs `X-CSRFToken`. Where `TWO_FACTOR_REQUIRED` is on, "
+                "a signed-in account without two-factor sign-in gets 403 `two_factor_required` "
+                "from every operation but `csrf`, `logout`, `me`, `reauthenticate` and the "
+                "`two-factor` ones until it sets it up."
             ),
         },
         "paths": paths,
