@@ -43,6 +43,19 @@ def qr_code(uri: str) -> Markup:
     return Markup(labelled)  # noqa: S704
 
 
+# Why a change does not fit the account's two-factor state, as the page says it.
+REFUSALS = {
+    accounts.AlreadyOn: messages.TWO_FACTOR_ALREADY_ON,
+    accounts.NotOn: messages.TWO_FACTOR_NOT_ON,
+    accounts.NoSetup: messages.TOTP_SETUP_GONE,
+}
+
+
+def _refused(e: accounts.TwoFactorState):
+    flash(REFUSALS[type(e)], "error")
+    return redirect(url_for("two_factor.index"))
+
+
 def _index(disable_form=None, status: int = 200):
     form = disable_form or DisableForm(formdata=None)
     return render_template("two_factor/index.html", status=mine.status(), form=form), status
@@ -74,9 +87,8 @@ def _codes_page(codes: list[str], heading: str):
 def start_totp():
     try:
         mine.start_setup()
-    except accounts.AlreadyOn:
-        flash(messages.TWO_FACTOR_ALREADY_ON, "error")
-        return redirect(url_for("two_factor.index"))
+    except accounts.TwoFactorState as e:
+        return _refused(e)
     # To a page a reload may show again; the secret stays the same until it is confirmed.
     return redirect(url_for("two_factor.totp_setup"), 303)
 
@@ -85,10 +97,7 @@ def start_totp():
 @reauth.required()
 def totp_setup():
     setup = mine.pending_setup()
-    if setup is None:
-        flash(messages.TOTP_SETUP_GONE, "error")
-        return redirect(url_for("two_factor.index"))
-    return _setup_page(setup)
+    return _setup_page(setup) if setup else _refused(accounts.NoSetup())
 
 
 @bp.post("/totp/confirm")
@@ -100,12 +109,8 @@ def confirm_totp():
         return _setup_page(setup, form, 400) if setup else redirect(url_for("two_factor.index"))
     try:
         codes = mine.confirm(form.code.data)
-    except accounts.AlreadyOn:
-        flash(messages.TWO_FACTOR_ALREADY_ON, "error")
-        return redirect(url_for("two_factor.index"))
-    except accounts.NoSetup:
-        flash(messages.TOTP_SETUP_GONE, "error")
-        return redirect(url_for("two_factor.index"))
+    except accounts.TwoFactorState as e:
+        return _refused(e)
     if codes is None:
         form.code.errors.append(messages.WRONG_CODE)
         return _setup_page(setup, form, 400)
@@ -117,9 +122,8 @@ def confirm_totp():
 def new_recovery_codes():
     try:
         codes = mine.new_codes()
-    except accounts.NotOn:
-        flash(messages.TWO_FACTOR_NOT_ON, "error")
-        return redirect(url_for("two_factor.index"))
+    except accounts.TwoFactorState as e:
+        return _refused(e)
     return _codes_page(codes, "New recovery codes")
 
 
@@ -128,8 +132,7 @@ def new_recovery_codes():
 def disable():
     form = DisableForm()
     if not mine.status().totp:
-        flash(messages.TWO_FACTOR_NOT_ON, "error")
-        return redirect(url_for("two_factor.index"))
+        return _refused(accounts.NotOn())
     if not form.validate_on_submit():
         return _index(form, 400)
     answer = form.code.data
@@ -145,7 +148,7 @@ def disable():
         return _index(form, 400)
     try:
         ended = mine.disable()
-    except accounts.NotOn:  # turned off by another request meanwhile
-        ended = 0
+    except accounts.TwoFactorState as e:  # turned off by another request meanwhile
+        return _refused(e)
     flash(messages.two_factor_off(ended), "success")
     return redirect(url_for("two_factor.index"))

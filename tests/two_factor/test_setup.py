@@ -210,3 +210,36 @@ def test_every_change_needs_the_csrf_token(client, enabled, path, db):
     before = db.users.find_one()
     assert client.post(path, data={"code": "123456"}).status_code == 400
     assert db.users.find_one() == before
+
+
+def test_an_empty_code_is_asked_for_again(client, alice, pages):
+    pages.start()
+    response = pages.confirm("")
+    assert response.status_code == 400
+    assert messages.ENTER_CODE in page_text(response)
+
+
+def test_an_empty_code_does_not_turn_it_off(client, enabled, pages, db):
+    response = pages.disable("   ")
+    assert response.status_code == 400
+    assert messages.ENTER_CODE_OR_RECOVERY_CODE in page_text(response)
+    assert db.users.find_one()["totp"]
+
+
+def test_no_new_recovery_codes_while_it_is_off(client, alice, pages, db):
+    response = pages.post("/account/two-factor/recovery-codes")
+    assert response.headers["Location"] == "/account/two-factor"
+    assert messages.TWO_FACTOR_NOT_ON in page_text(client.get("/account/two-factor"))
+    assert "recovery_codes" not in db.users.find_one()
+
+
+@pytest.mark.db
+def test_guessing_codes_to_turn_it_off_is_throttled(app, client, enabled, pages, db):
+    for _ in range(app.config["TWO_FACTOR_MAX_FAILURES"]):
+        assert pages.disable("000000").status_code == 400
+    _, codes = enabled
+    locked = pages.disable(codes[0])
+    assert locked.status_code == 429
+    assert int(locked.headers["Retry-After"]) > 0
+    assert "Too many failed sign-in attempts" in page_text(locked)
+    assert db.users.find_one()["totp"]
