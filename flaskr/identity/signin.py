@@ -4,7 +4,10 @@
 message), `Throttled`, or `NeedsStep` (the factors the user may use next). A pending step is a
 record on the server: five minutes, single use, its token stored only as a hash, and the token
 kept in the browser's own session, so it is bound to that browser. `finish` completes it.
-Nothing here reads a request: the doors pass in the actor (address, device) and settings.
+`check_second_factor` is the one check of a factor (throttled, audited): the sign-in's second
+step, turning two-factor off and a password reset use it. `reauthenticate` records a password
+given again, which sensitive changes ask to be recent. Nothing here reads a request: the doors
+pass in the actor (address, device) and settings.
 """
 
 from __future__ import annotations
