@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import cli, db, identity, mail
+from . import cli, db, identity, mail, two_factor
 from .account import bp as account_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     proxy.init_app(app)
     ratelimit.init_app(app)
     headers.init_app(app)
+    two_factor.init_app(app)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
