@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,12 +41,30 @@ DEFAULTS: dict[str, object] = {
     "PASSWORD_MAX_LENGTH": 1024,
     "PASSWORD_MIN_SCORE": 3,
     "AUDIT_RETENTION_DAYS": 90,
-    # The admin area (admin/, web/stepup.py).
-    "ADMIN_REQUIRES_TWO_FACTOR": True,
+    # E-mail delivery (mail/): the relay `flask mail send` hands the outbox to.
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_FROM": "flaskr <noreply@localhost>",
+    "MAIL_MAX_ATTEMPTS": 10,
+    "MAIL_TIMEOUT": 30,
+    # Two-factor sign-in (identity/totp.py, recovery_codes.py, secrets_box.py; two_factor/).
+    "TWO_FACTOR_MAX_FAILURES": 5,
+    "TWO_FACTOR_REQUIRED": False,
+    "TOTP_ISSUER": "flaskr",
+    "RECOVERY_CODES": 10,
     "REAUTH_MINUTES": 10,
+    # ENCRYPTION_KEY has no default: it is generated once into instance/, like SECRET_KEY.
+    "ENCRYPTION_OLD_KEYS": (),
+    # The admin area (admin/, web/stepup.py; REAUTH_MINUTES above).
+    "ADMIN_REQUIRES_TWO_FACTOR": True,
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+ENCRYPTION_KEY_FILE = "encryption_key"
 SECRET_KEY_MIN = 32  # characters; production mode refuses a shorter (guessable) key
 
 
@@ -64,8 +83,16 @@ def load_config(app: Flask, test_config: dict | None) -> None:
             app.config[name] = os.environ[name]
     app.config.from_prefixed_env("FLASKR")
     # from_prefixed_env parses values as JSON: a key of digits would become a number.
-    if os.environ.get("FLASKR_SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.environ["FLASKR_SECRET_KEY"]
+    for name in (
+        "SECRET_KEY",
+        "ENCRYPTION_KEY",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_SERVER",
+        "MAIL_FROM",
+    ):
+        if os.environ.get("FLASKR_" + name):
+            app.config[name] = os.environ["FLASKR_" + name]
     if test_config is not None:
         app.config.from_mapping(test_config)
     if app.config["PRODUCTION"]:
@@ -73,13 +100,23 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("MONGO_URI", default_uri)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if not app.config.get("ENCRYPTION_KEY"):
+        # Kept apart from the database, so a copy of the database cannot read what it seals.
+        app.config["ENCRYPTION_KEY"] = instance_secret_key(
+            Path(app.instance_path), ENCRYPTION_KEY_FILE, lambda: secrets.token_urlsafe(32)
+        )
     # Flask-Login reads the remember-me lifetime from this key.
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_DAYS"])
 
 
-def instance_secret_key(instance: Path) -> str:
-    """Return the key kept in `instance/secret_key`, creating it (mode 0600) on first use."""
-    path = instance / SECRET_KEY_FILE
+def instance_secret_key(
+    instance: Path,
+    name: str = SECRET_KEY_FILE,
+    make: Callable[[], str] = lambda: secrets.token_hex(32),
+) -> str:
+    """Return the key kept in `instance/<name>`, creating it (mode 0600) with `make()` on
+    first use."""
+    path = instance / name
     instance.mkdir(parents=True, exist_ok=True)
     try:
         # O_EXCL: when several processes start at once, exactly one writes the key.
@@ -87,7 +124,7 @@ def instance_secret_key(instance: Path) -> str:
     except FileExistsError:
         return _read_key(path)
     with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(32))
+        f.write(make())
     return _read_key(path)
 
 
@@ -98,7 +135,7 @@ def _read_key(path: Path) -> str:
         if key:
             return key
         time.sleep(0.01)
-    raise RuntimeError(f"{path} is empty: delete it to generate a new secret key")
+    raise RuntimeError(f"{path} is empty: delete it to generate a new key")
 
 
 def check_production(config: dict) -> None:

@@ -19,6 +19,11 @@ ERRORS: dict[int, tuple[str, list[str]]] = {
         ["csrf_failed", "invalid_json"],
     ),
     401: ("Not signed in.", ["not_authenticated"]),
+    403: (
+        "A sensitive change: the password must have been given within `REAUTH_MINUTES` "
+        "(`POST /api/v1/reauthenticate`).",
+        ["reauthentication_required"],
+    ),
     404: (
         "No live session of yours has this id: it has ended, or it is someone else's (one "
         "answer for both).",
@@ -90,10 +95,17 @@ OPERATIONS: list[dict[str, Any]] = [
             "Signs this client in with a fresh session cookie. An unknown user and a wrong "
             f'password get the same answer: 401 "{messages.INCORRECT_LOGIN}" Signing in clears '
             "the session, and with it the CSRF token: use the `csrf_token` of this response "
-            "from now on. " + CSRF_NOTE
+            "from now on. For an account with two-factor sign-in a right password signs "
+            'nothing in yet: the answer is `{"second_factor": {"methods": [...]}}`, and '
+            "`POST /api/v1/login/second-factor` finishes it within 5 minutes. " + CSRF_NOTE
         ),
         "body": "LoginIn",
-        "ok": (200, "Signed in; the body carries the new session's CSRF token.", "SignedIn"),
+        "ok": (
+            200,
+            "Signed in (the body carries the new session's CSRF token), or a second factor is "
+            "needed (`second_factor`, and no `user`).",
+            ["SignedIn", "SecondFactorNeeded"],
+        ),
         "errors": [*BODY_ERRORS, 401, 429, 503],
         "error_texts": {
             401: (

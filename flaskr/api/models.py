@@ -96,7 +96,7 @@ class PasswordChangeIn(Strict):
 
 
 class PasswordIn(Strict):
-    """The user's password, to confirm a change that cannot be undone."""
+    """The signed-in user's password, given again: to confirm a change or re-authenticate."""
 
     password: str = Field(examples=["violet-harbour-88-tundra"])
 
@@ -172,4 +172,79 @@ RESPONSE_MODELS: list[type[BaseModel]] = [
     EndedOut,
     ActivityOut,
     Error,
+]
+
+
+# Two-factor sign-in and re-authentication.
+
+
+class SecondFactor(Strict):
+    methods: list[str] = Field(
+        description="The factors that may finish this sign-in: `totp` (send `code`), "
+        "`recovery_code` (send `recovery_code`)."
+    )
+
+
+class SecondFactorNeeded(Strict):
+    """The password was right; `POST /api/v1/login/second-factor` finishes the sign-in."""
+
+    second_factor: SecondFactor
+
+
+class SecondFactorIn(Strict):
+    """Exactly one of the two: a code from the authenticator app, or a recovery code."""
+
+    code: str | None = Field(None, examples=["123456"], description="Six digits from the app.")
+    recovery_code: str | None = Field(
+        None, description="One of the recovery codes (dashes optional); each works once."
+    )
+
+
+class SecondFactorSignedIn(SignedIn):
+    """Signed in; after a recovery code, also how many are left."""
+
+    recovery_codes_left: int | None = Field(
+        None, description="Only after a recovery code: how many unused ones remain."
+    )
+
+
+class CodeIn(Strict):
+    """A code from the authenticator app being set up."""
+
+    code: str = Field(examples=["123456"], description="Six digits from the app.")
+
+
+class TwoFactorOut(Strict):
+    """What is on."""
+
+    totp: bool = Field(description="Whether sign-ins ask for a code from an authenticator app.")
+    enabled_at: datetime | None = Field(description="Since when (ISO 8601, UTC).")
+    recovery_codes_left: int = Field(description="Unused recovery codes.")
+
+
+class TotpSetupOut(Strict):
+    """A new authenticator secret, pending until a code from it is confirmed."""
+
+    secret: str = Field(description="Base32, 160 bits: type it into the app, or use the link.")
+    otpauth_uri: str = Field(description="`otpauth://totp/...`: a link or QR code for the app.")
+
+
+class RecoveryCodesOut(Strict):
+    """New recovery codes: shown this once, never again."""
+
+    recovery_codes: list[str]
+
+
+class SessionsEndedOut(Strict):
+    sessions_ended: int = Field(description="How many of the user's other sessions ended.")
+
+
+REQUEST_MODELS += [SecondFactorIn, CodeIn]
+RESPONSE_MODELS += [
+    SecondFactorNeeded,
+    SecondFactorSignedIn,
+    TwoFactorOut,
+    TotpSetupOut,
+    RecoveryCodesOut,
+    SessionsEndedOut,
 ]

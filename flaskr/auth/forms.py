@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired
 from .. import messages
 from ..web.fields import (
     TextField,
+    code_field,
     current_password_field,
     new_password_field,
     username_field,
@@ -28,10 +29,14 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class SecondStepForm(FlaskForm):
+class TwoFactorForm(FlaskForm):
     method = TextField("Method", validators=[DataRequired()])
-    code = TextField(
-        "Code",
-        validators=[DataRequired(messages.ENTER_CODE)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-    )
+    code = code_field("Code from your authenticator app", messages.ENTER_CODE)
+
+
+class RecoveryCodeForm(FlaskForm):
+    recovery_code = code_field("Recovery code", messages.ENTER_RECOVERY_CODE, recovery=True)
+
+
+class ReauthenticateForm(FlaskForm):
+    password = current_password_field("Password", messages.ENTER_PASSWORD)

@@ -41,6 +41,14 @@ ACCOUNT_DISABLED = "account_disabled"
 ACCOUNT_ENABLED = "account_enabled"
 ACCOUNT_UNLOCKED = "account_unlocked"
 ACCOUNT_DELETED = "account_deleted"
+# Two-factor sign-in and re-authentication.
+PASSWORD_PASSED = "password_passed"  # noqa: S105 (an event name)
+RECOVERY_CODE_USED = "recovery_code_used"
+TWO_FACTOR_ENABLED = "two_factor_enabled"
+TWO_FACTOR_DISABLED = "two_factor_disabled"
+RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+TWO_FACTOR_RESET = "two_factor_reset"
+REAUTHENTICATED = "reauthenticated"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@
 message), `Throttled`, or `NeedsStep` (the factors the user may use next). A pending step is a
 record on the server: five minutes, single use, its token stored only as a hash, and the token
 kept in the browser's own session, so it is bound to that browser. `finish` completes it.
-Nothing here reads a request: the doors pass in the actor (address, device) and settings.
+`check_second_factor` is the one check of a factor (throttled, audited): the sign-in's second
+step, turning two-factor off and a password reset use it. `reauthenticate` records a password
+given again, which sensitive changes ask to be recent. Nothing here reads a request: the doors
+pass in the actor (address, device) and settings.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..db import Index, collection
-from . import audit, clock, sessions, throttle, users
+from . import accounts, audit, clock, recovery_codes, sessions, throttle, users
 from .accounts import happened
 from .audit import Actor
 from .settings import Settings
@@ -101,9 +104,10 @@ def begin(
     checked = check_password(username, password, actor=actor, settings=settings)
     if isinstance(checked, Refused | Throttled):
         return checked
-    methods = tuple(f.name for f in settings.factors if f.enrolled(checked))
+    methods = second_factor_methods(checked, settings)
     if not methods:
         return start_session(checked, remember=remember, actor=actor, settings=settings)
+    happened(audit.PASSWORD_PASSED, checked["_id"], actor=actor, settings=settings)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     collection(PENDING, durable=True).insert_one(
@@ -131,14 +135,44 @@ def finish(
 ) -> SignedIn | Refused | Throttled | Expired:
     """The second step: `answer` for factor `method` completes the pending sign-in `token`."""
     record = pending(token)
-    factor = settings.factor(method)
     if record is None:
         return Expired()
     user = users.find_user_by_id(record["user_id"])
     if user is None or user.get("disabled"):
         return Expired()
+    checked = check_second_factor(user, method, answer, actor=actor, settings=settings)
+    if checked is not True:
+        return checked if isinstance(checked, Throttled) else Refused()
+    # Single use: of two requests that both passed, only the one that takes the record signs in.
+    if collection(PENDING, durable=True).find_one_and_delete({"_id": record["_id"]}) is None:
+        return Expired()
+    if method == recovery_codes.NAME:
+        accounts.recovery_code_used(user, actor=actor, settings=settings)
+        # The new session shows the account as it is now: one recovery code fewer.
+        user = users.find_user_by_id(user["_id"]) or user
+    else:
+        happened(
+            audit.SECOND_STEP_PASSED, user["_id"], actor=actor, settings=settings, method=method
+        )
+    return start_session(user, remember=record["remember"], actor=actor, settings=settings)
+
+
+def second_factor_methods(user: dict[str, Any], settings: Settings) -> tuple[str, ...]:
+    """The factors `user` has: a sign-in (or a password reset) asks for one of them."""
+    return tuple(f.name for f in settings.factors if f.enrolled(user))
+
+
+def check_second_factor(
+    user: dict[str, Any], method: str, answer: str, *, actor: Actor, settings: Settings
+) -> bool | Throttled:
+    """Whether `answer` passes factor `method` for `user` (a right answer is used up).
+
+    Throttled per account apart from passwords (TWO_FACTOR_MAX_FAILURES) and audited when
+    wrong: the second step of a sign-in, turning two-factor off and a password reset share it.
+    """
+    factor = settings.factor(method)
     if factor is None or not factor.enrolled(user):
-        return Refused()
+        return False
     key, now = users.username_key(user["username"]), clock.now()
     step = throttle.SECOND_STEPS
     try:
@@ -153,13 +187,9 @@ def finish(
         happened(
             audit.SECOND_STEP_FAILED, user["_id"], actor=actor, settings=settings, method=method
         )
-        return Refused()
+        return False
     throttle.record_success(key, actor.ip, namespace=step)
-    # Single use: of two requests that both passed, only the one that takes the record signs in.
-    if collection(PENDING, durable=True).find_one_and_delete({"_id": record["_id"]}) is None:
-        return Expired()
-    happened(audit.SECOND_STEP_PASSED, user["_id"], actor=actor, settings=settings, method=method)
-    return start_session(user, remember=record["remember"], actor=actor, settings=settings)
+    return True
 
 
 def start_session(
@@ -195,6 +225,23 @@ def confirm_password(
         user["username"], password, actor=actor, settings=settings, user_id=user["_id"]
     )
     return checked if isinstance(checked, Throttled) else not isinstance(checked, Refused)
+
+
+def reauthenticate(
+    user: dict[str, Any], session_id: str, password: str, *, actor: Actor, settings: Settings
+) -> bool | Throttled:
+    """Whether `password` is the signed-in `user`'s; if it is, the session counts as freshly
+    authenticated, so sensitive changes are allowed for `settings.reauth_within`."""
+    confirmed = confirm_password(user, password, actor=actor, settings=settings)
+    if confirmed is True:
+        sessions.authenticated(session_id, clock.now())
+        happened(audit.REAUTHENTICATED, user["_id"], actor=actor, settings=settings)
+    return confirmed
+
+
+def recently_authenticated(session: dict[str, Any], settings: Settings) -> bool:
+    """Whether the session's user gave their password within `settings.reauth_within`."""
+    return sessions.recently_authenticated(session, clock.now(), settings.reauth_within)
 
 
 def sign_out(user: dict[str, Any], session_id: str, *, actor: Actor, settings: Settings) -> None:

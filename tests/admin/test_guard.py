@@ -7,8 +7,8 @@ import pytest
 
 from flaskr.identity import users
 from tests.admin.conftest import act, fresh, grant, user_id
-from tests.support.users import add_user
-from tests.support.web import PASSWORD, csrf_token, page_text, post_login, signed_in_client
+from tests.support.web import PASSWORD, page_text, post_login, signed_in_client
+from tests.two_factor.helpers import TwoFactorPages, code_at, to_step_start, turned_on
 
 PAGES = ["/admin", "/admin/users", "/admin/users?q=b", "/admin/audit", "/admin/audit.csv"]
 ACTIONS = [
@@ -72,54 +72,18 @@ def test_a_revoked_administrator_is_refused_at_the_next_request(admin_app, admin
     assert bob.get("/admin/users").status_code == 403
 
 
-class Enrolled:
-    """A second factor (identity.factors.Factor) that alice is enrolled in."""
-
-    name = "test-key"
-
-    def enrolled(self, user):
-        return user["username"] == "alice"
-
-    def verify(self, user, answer, now):
-        return answer == "right"
-
-
 @pytest.mark.db
-def test_without_a_second_factor_an_administrator_is_sent_to_enrol(make_app):
-    app = make_app()  # ADMIN_REQUIRES_TWO_FACTOR is on by default
-    add_user(app, "alice")
-    add_user(app, "bob")
-    grant(app, "alice")
-    admin = signed_in_client(app, "alice")
-    bob = user_id(app, "bob")
-    for path in [*PAGES, f"/admin/users/{bob}"]:
-        response = admin.get(path)
-        assert response.status_code == 302, path
-        assert response.headers["Location"] == "/admin/enrol"
-    assert act(admin, f"/admin/users/{bob}/disable").headers["Location"] == "/admin/enrol"
-    assert not users.is_disabled(fresh(app, "bob"))
-    page = admin.get("/admin/enrol")
-    assert page.status_code == 200
-    text = page_text(page)
-    assert "your account must sign in with a second factor" in text
-    assert "ADMIN_REQUIRES_TWO_FACTOR" in text
-
-
-@pytest.mark.db
-def test_with_a_second_factor_enrolled_the_administrator_enters(make_app):
+def test_with_a_second_factor_the_administrator_enters(make_app, clock):
+    to_step_start(clock)
     app = make_app()
-    app.extensions["flaskr.factors"].append(Enrolled())
-    add_user(app, "alice")
+    secret, _ = turned_on(app, clock)  # alice, with an authenticator app
     grant(app, "alice")
-    # alice's sign-in now asks for the factor's answer too.
     client = app.test_client()
-    assert post_login(client, "alice", PASSWORD).status_code == 302
-    csrf = csrf_token(client, "/auth/second-step")
-    step = client.post(
-        "/auth/second-step", data={"method": "test-key", "code": "right", "csrf_token": csrf}
-    )
-    assert step.status_code == 302
+    assert post_login(client, "alice", PASSWORD).headers["Location"].startswith("/auth/two-factor")
+    clock.advance(seconds=30)  # the code that turned it on is used up: the next one
+    assert TwoFactorPages(client).code(code_at(secret, clock.at)).status_code == 302
     assert client.get("/admin").status_code == 200
+    assert "<td>yes</td>" in client.get("/admin/users").get_data(as_text=True)
 
 
 @pytest.mark.db
@@ -129,12 +93,12 @@ def test_an_action_without_a_recent_password_asks_for_it_first(admin_app, admin,
     assert admin.get(f"/admin/users/{bob}").status_code == 200  # looking needs no password
     response = act(admin, f"/admin/users/{bob}/disable")
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/auth/login?next=/admin/users/{bob}"
+    assert response.headers["Location"] == f"/auth/reauthenticate?next=/admin/users/{bob}"
     assert not users.is_disabled(fresh(admin_app, "bob"))
     page = admin.get(response.headers["Location"])
-    assert "admin actions need a password given recently" in page_text(page)
-    again = post_login(admin, "alice", PASSWORD)
-    assert again.status_code == 302
+    assert "admin actions need it given in the last few minutes" in page_text(page)
+    again = TwoFactorPages(admin).reauthenticate(next=f"/admin/users/{bob}")
+    assert again.headers["Location"] == f"/admin/users/{bob}"
     assert act(admin, f"/admin/users/{bob}/disable").status_code == 302
     assert users.is_disabled(fresh(admin_app, "bob"))
 
