@@ -244,6 +244,7 @@ ADMIN_DONE = {
     "granted": "{username} is now an administrator.",
     "revoked": "{username} is no longer an administrator.",
     "not_changed": "Nothing changed: {username} was already like that.",
+    "factors_removed": "{username}'s second factors are removed: the password alone signs in.",
 }
 
 

@@ -111,3 +111,14 @@ def delete(user_id: str):
         return user_page(user_id, status=409)
     flash(messages.admin_deleted(user["username"]), "success")
     return redirect(url_for("admin.users_list"))
+
+
+@bp.post("/users/<user_id>/two-factor/remove")
+def remove_second_factors(user_id: str):
+    def change(user):
+        removed = accounts.reset_two_factor(user, **_by_admin())
+        return messages.admin_done(
+            "factors_removed" if removed else "not_changed", user["username"]
+        )
+
+    return _act(user_id, change)

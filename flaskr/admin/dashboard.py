@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..identity import audit, clock, throttle, users
+from ..mail import outbox
 from ..web.context import settings
 
 SIGN_INS = [audit.SIGN_IN]
@@ -64,6 +65,8 @@ class Overview:
     locked: int
     day: Chart
     week: Chart
+    mail: dict[str, int]  # the outbox by status: queued, sending, retrying, sent, failed
+    mail_failures: list[dict]  # the last messages given up on
 
 
 def _buckets(end: datetime, step: timedelta, count: int, label: str) -> list[Bucket]:
@@ -134,4 +137,6 @@ def overview() -> Overview:
         locked=throttle.locked_count(now=now, limits=settings().limits),
         day=draw("day", "Sign-ins per hour, last 24 hours (UTC)", day, every=3),
         week=draw("week", "Sign-ins per day, last 7 days (UTC)", week, every=1),
+        mail=outbox.counts(),
+        mail_failures=outbox.recent_failures(),
     )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from flaskr.identity import audit, clock, sessions, signals, throttle, users
-from tests.admin.conftest import act, fresh, user_id
+from tests.admin.conftest import act, fresh, grant, user_id
+from tests.support.users import add_user
 from tests.support.web import PASSWORD, page_text, post_login, signed_in, signed_in_client
+from tests.two_factor.helpers import to_step_start, turned_on
 
 LAST_ADMIN = "That would leave no active administrator: grant the admin role to someone else first."
 
@@ -162,3 +164,23 @@ def test_every_action_is_a_post(admin_app, admin):
     bob = user_id(admin_app, "bob")
     for action in ["disable", "enable", "unlock", "sessions/revoke", "admin/grant", "delete"]:
         assert admin.get(f"/admin/users/{bob}/{action}").status_code == 405, action
+
+
+@pytest.mark.db
+def test_remove_second_factors_lets_the_password_alone_sign_in(make_app, clock):
+    to_step_start(clock)
+    app = make_app(ADMIN_REQUIRES_TWO_FACTOR=False)
+    turned_on(app, clock, "bob")
+    add_user(app, "alice")
+    grant(app, "alice")
+    admin = signed_in_client(app, "alice")
+    bob = user_id(app, "bob")
+    assert "Remove the second factors" in page_text(admin.get(f"/admin/users/{bob}"))
+    done = act(admin, f"/admin/users/{bob}/two-factor/remove")
+    page = page_text(admin.get(done.headers["Location"]))
+    assert "bob's second factors are removed: the password alone signs in." in page
+    assert "Remove the second factors" not in page
+    assert post_login(app.test_client(), "bob", PASSWORD).headers["Location"] == "/user"
+    assert ("two_factor_reset", "admin:alice", None) in stored(app, "bob")
+    again = act(admin, f"/admin/users/{bob}/two-factor/remove")
+    assert "Nothing changed" in page_text(admin.get(again.headers["Location"]))

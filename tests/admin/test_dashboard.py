@@ -10,6 +10,7 @@ import pytest
 
 from flaskr.admin import dashboard
 from flaskr.identity import users
+from flaskr.mail import outbox
 from tests.support.database import db_of
 from tests.support.users import add_user
 from tests.support.web import page_text, post_login
@@ -140,3 +141,18 @@ def test_bars_stand_on_the_axis_and_scale_with_their_counts():
         assert dashboard.LEFT <= bar.x < dashboard.WIDTH
     assert chart.bars[-2].height == pytest.approx(178 * 23 / 25, abs=0.1)
     assert (chart.sign_ins, chart.failed) == (sum(range(24)), sum(i // 2 for i in range(24)))
+
+
+@pytest.mark.db
+def test_mail_queued_and_failed(admin_app, admin):
+    with admin_app.app_context():
+        for to in ("a@example.com", "b@example.com", "c@example.com"):
+            outbox.enqueue(to=to, subject="s", text="t", kind="notice")
+        message = outbox.claim(timedelta(minutes=5))
+        outbox.mark_failed(message, "550 5.1.1 No such user")
+    response = admin.get("/admin")
+    text = words(response)
+    assert "Mail queued 2 (0 being sent, 0 waiting to be retried)" in text
+    assert "Mail failed, last 30 days 1 (0 sent)" in text
+    assert "The latest mail given up on" in text
+    assert "a@example.com 550 5.1.1 No such user" in text

@@ -19,6 +19,7 @@ ACTIONS = [
     "sessions/" + "0" * 64 + "/revoke",
     "admin/grant",
     "admin/revoke",
+    "two-factor/remove",
     "delete",
 ]
 
