@@ -50,6 +50,9 @@ class Chart:
     ticks: list[tuple[float, str]]  # x, label
     top: int  # the count at the top of the scale
 
+    width, height, left, top_y = WIDTH, HEIGHT, LEFT, TOP
+    baseline = HEIGHT - BOTTOM  # where the bars stand
+
     @property
     def sign_ins(self) -> int:
         return sum(b.sign_ins for b in self.buckets)

@@ -99,13 +99,17 @@ def test_the_chart_is_svg_drawn_on_the_server_with_no_script(admin_app, admin, c
     assert '<title id="day-title">Sign-ins per hour, last 24 hours (UTC)</title>' in html
     day = html[html.index('id="day-caption"') : html.index('id="week-caption"')]
     bars = re.findall(
-        r'<rect class="bar (ok|failed)"[^>]* height="([\d.]+)"><title>([^<]+)</title>', day
+        r'<rect class="bar (ok|failed)" x="[\d.]+" y="([\d.]+)" width="[\d.]+" '
+        r'height="([\d.]+)"><title>([^<]+)</title>',
+        day,
     )
     assert len(bars) == 48
-    tallest = max(bars, key=lambda b: float(b[1]))
-    # 4 of a scale topped at 5, on a 178-unit-high plot.
-    assert tallest[2] == "10:00: 4 sign-ins"
-    assert float(tallest[1]) == pytest.approx(178 * 4 / 5, abs=0.1)
+    tallest = max(bars, key=lambda b: float(b[2]))
+    # 4 of a scale topped at 5, on a 178-unit-high plot, standing on the axis.
+    assert tallest[3] == "10:00: 4 sign-ins"
+    assert float(tallest[2]) == pytest.approx(178 * 4 / 5, abs=0.1)
+    assert '<line class="axis" x1="40" y1="190" x2="640" y2="190">' in day
+    assert all(float(y) + float(h) == pytest.approx(190, abs=0.2) for _, y, h, _ in bars)
 
 
 @pytest.mark.db
