@@ -12,6 +12,7 @@ from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
+from .mail import outbox
 from .pages import bp as pages_bp
 from .web import errors, filters, formdata, headers, login, logs, proxy, ratelimit
 from .web.health import bp as health_bp
@@ -29,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     logs.init_app(app)
 
-    db.init_app(app, indexes=[*identity.INDEXES, *ratelimit.INDEXES])
+    db.init_app(app, indexes=[*identity.INDEXES, *outbox.INDEXES, *ratelimit.INDEXES])
     formdata.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
