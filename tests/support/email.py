@@ -18,7 +18,8 @@ PUBLIC_URL = "https://auth.example.com"
 NEW_PASSWORD = "quartz-meadow-51-lantern"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 BROWSER = Actor.self("203.0.113.9", FIREFOX)
-LINK_RE = re.compile(re.escape(PUBLIC_URL) + r"/\S+")
+# A reset or confirmation link, whatever the app's PUBLIC_URL.
+LINK_RE = re.compile(r"https?://[^\s\"'<>]+/auth/(?:reset|confirm)/[\w-]+")
 
 
 def database(app):
@@ -49,7 +50,8 @@ def the_message(app, **query) -> dict:
 
 
 def link_path(message: dict) -> str:
-    """The path of the one link to this site in a message's text (and the same in its HTML)."""
+    """The path of the one reset or confirmation link in a message's text (the same link is in
+    its HTML)."""
     [link] = LINK_RE.findall(message["text"])
     assert f'href="{link}"' in message["html"]
     return urlsplit(link).path
