@@ -116,6 +116,30 @@ def work_after_answer(uri: str, samples: int) -> dict[str, Any]:
     }
 
 
+def run(workdir: Path, samples: int) -> dict[str, Any]:
+    """Start a database and gunicorn in `workdir`, measure, stop both; return the figures."""
+    database = Database(workdir)
+    database.start()
+    server = Gunicorn(database.uri, workdir, 1, 4, 4, LIFTED)
+    try:
+        db.ensure_indexes(database.db, INDEXES)
+        [name] = seed_users(database.db, 1, 4, prefix="known")
+        database.db.users.update_one(
+            {"username": name}, {"$set": {"email": KNOWN, "email_key": addresses.key(KNOWN)}}
+        )
+        server.start()
+        ask(server.port, UNKNOWN)  # warm up: first connection, indexes, templates
+        figures = {"database": database.label, **measure(server.port, samples, 0.05)}
+        # Every known request did its work, after its answer.
+        time.sleep(0.5)
+        figures["links_queued"] = database.db.outbox.count_documents({"kind": "reset"})
+        figures["work_after_answer"] = work_after_answer(database.uri, min(samples, 100))
+        return figures
+    finally:
+        server.stop()
+        database.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.forgot", description=__doc__)
     parser.add_argument("--samples", type=int, default=300, help="requests per address")
@@ -129,29 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"samples": samples, "pause_s": 0.05, "workers": 1, "threads": 4},
     }
     with tempfile.TemporaryDirectory(prefix="flaskr-forgot-") as tmp:
-        database = Database(Path(tmp))
-        server = None
-        try:
-            database.start()
-            report["database"] = database.label
-            db.ensure_indexes(database.db, INDEXES)
-            [name] = seed_users(database.db, 1, 4, prefix="known")
-            key = addresses.key(KNOWN)
-            database.db.users.update_one(
-                {"username": name}, {"$set": {"email": KNOWN, "email_key": key}}
-            )
-            server = Gunicorn(database.uri, Path(tmp), 1, 4, 4, LIFTED)
-            server.start()
-            ask(server.port, UNKNOWN)  # warm up: first connection, indexes, templates
-            report.update(measure(server.port, samples, 0.05))
-            # Every known request did its work, after its answer.
-            time.sleep(0.5)
-            report["links_queued"] = database.db.outbox.count_documents({"kind": "reset"})
-            report["work_after_answer"] = work_after_answer(database.uri, min(samples, 100))
-        finally:
-            if server is not None:
-                server.stop()
-            database.stop()
+        report.update(run(Path(tmp), samples))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "forgot.json").write_text(json.dumps(report, indent=2) + "\n")
     k, u = report["known"], report["unknown"]
