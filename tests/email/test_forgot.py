@@ -160,3 +160,18 @@ def test_a_get_changes_nothing(app):
     add_user(app, "alice", "alice@example.com")
     app.test_client().get("/auth/forgot?email=alice@example.com")
     assert queued(app) == []
+
+
+def test_work_that_fails_after_the_answer_is_logged_not_raised(app, monkeypatch, caplog):
+    from flaskr.identity import recovery
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(recovery, "request_reset", broken)
+    response = forgot(app.test_client(), "alice@example.com")
+    assert response.status_code == 200
+    assert messages.RESET_LINK_SENT in page_text(response)
+    [record] = [r for r in caplog.records if r.name == "flaskr.web.recovery"]
+    assert record.getMessage() == "work after the response failed"
+    assert "database went away" in record.exc_text

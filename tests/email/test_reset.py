@@ -4,6 +4,8 @@ sign-in page. Used, expired or revoked links get a clear 400 with a way to ask a
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from flaskr import messages
@@ -169,3 +171,28 @@ def test_the_reset_mail_names_the_account_and_the_time_limit(app, alice):
     text = the_message(app, kind="reset")["text"]
     assert "alice" in text and "60 minutes" in text
     assert queued(app, kind="reset")[0]["user_id"] == alice["_id"]
+
+
+@pytest.mark.db
+def test_two_clicks_at_once_use_the_link_once(app, alice):
+    path = request_reset_for(app, alice)
+    clients = [app.test_client() for _ in range(2)]
+    forms = [
+        {"new_password": f"{word}-meadow-51-lantern", "csrf_token": csrf_token(c, path)}
+        for word, c in zip(("quartz", "amber"), clients, strict=True)
+    ]
+    start, statuses = threading.Barrier(2), []
+
+    def click(client, form):
+        start.wait()
+        statuses.append(client.post(path, data=form).status_code)
+
+    threads = [
+        threading.Thread(target=click, args=pair) for pair in zip(clients, forms, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [302, 400]
+    assert len(queued(app, kind="password_reset")) == 1
