@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from flaskr import db as flaskr_db
 from flaskr import identity
 from flaskr.db import ensure_indexes, get_db, make_client
+from flaskr.mail import outbox
 from flaskr.web import ratelimit
 
 EXPECTED_LINES = [
@@ -23,6 +24,8 @@ EXPECTED_LINES = [
     "index ok: pending_sign_ins.expires_at_ttl",
     "index ok: link_tokens.user_id_purpose",
     "index ok: link_tokens.expires_at_ttl",
+    "index ok: outbox.status_next_attempt",
+    "index ok: outbox.expires_at_ttl",
     "index ok: rate_limits.expireAt_ttl",
     "index ok: rate_limit_windows.expireAt_ttl",
 ]
@@ -149,7 +152,7 @@ def test_mongodb_scheme_makes_a_pymongo_client():
 
 @pytest.mark.db
 def test_ensure_indexes_returns_names(db):
-    every = [*identity.INDEXES, *ratelimit.INDEXES]
+    every = [*identity.INDEXES, *outbox.INDEXES, *ratelimit.INDEXES]  # as create_app has them
     assert ensure_indexes(db, every) == [line.removeprefix("index ok: ") for line in EXPECTED_LINES]
 
 

@@ -49,10 +49,13 @@ class Launcher:
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.log = tmp / f"{name}.log"
+        self.sink_port = embedded.free_port()
         env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "FLASKR_MONGO_URI")}
+        env.pop("FLASKR_MAIL_SERVER", None)
         env.update(
             PORT=str(port),
             EMBEDDED_DB_PORT=str(db_port),
+            MAIL_SINK_PORT=str(self.sink_port),
             FLASKR_INSTANCE_PATH=str(instance),
             FLASKR_BCRYPT_ROUNDS="4",
             PYTHONUNBUFFERED="1",
@@ -130,6 +133,10 @@ def assert_nothing_left(launchers, instance: Path, db_port: int) -> None:
     for launcher in launchers:
         assert processes_matching("gunicorn", f"127.0.0.1:{launcher.port}") == []
         assert not embedded.port_open(launcher.port)
+        assert not embedded.port_open(launcher.sink_port)
+        # The sender prints its tally when it stops.
+        assert "Sent 0, deferred 0, failed 0." in launcher.output()
+    assert processes_matching("flaskr_dev.mailsink", str(instance)) == []
     assert processes_matching("secantusd", "--port", str(instance / "db")) == []
     assert not embedded.port_open(db_port)
 
@@ -146,7 +153,10 @@ def launchers(tmp_path):
         # Whatever a failed test left of the group (a launcher gone before its children).
         with contextlib.suppress(ProcessLookupError):
             os.killpg(launcher.proc.pid, signal.SIGKILL)
-    for pid in processes_matching("secantusd", str(tmp_path)):  # it has a session of its own
+    # The database and the mail sink have sessions of their own.
+    for pid in processes_matching("secantusd", str(tmp_path)) + processes_matching(
+        "flaskr_dev.mailsink", str(tmp_path)
+    ):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 

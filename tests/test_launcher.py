@@ -37,6 +37,7 @@ def launched(monkeypatch, tmp_path):
     monkeypatch.setenv("FLASKR_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("PORT", "5999")
     record = {"run": [], "popen": [], "start": [], "stop": [], "app": FakeApp([0])}
+    record["mail_stopped"] = []
 
     def init_db(args, env, check):
         record["run"].append((args, env))
@@ -53,6 +54,9 @@ def launched(monkeypatch, tmp_path):
     monkeypatch.setattr(run, "start", lambda *a: record["start"].append(a) or "db-proc")
     monkeypatch.setattr(run, "stop", lambda proc: record["stop"].append(proc))
     monkeypatch.setattr(run, "port_open", lambda port: record.get("db_running", False))
+    # The mail processes have tests of their own (test_launcher_mail.py).
+    monkeypatch.setattr(run, "_start_mail", lambda env, instance: ["mail-procs"])
+    monkeypatch.setattr(run, "_stop_mail", lambda procs: record["mail_stopped"].append(procs))
     return record
 
 
