@@ -2,9 +2,8 @@
 
 Each change keeps the rules that come with it (disabling ends every session, a new password
 ends the other sessions, lifts a lockout and kills reset links, an address counts once it is
-confirmed, deletion removes everything the account owns),
-writes the audit event with its `actor`, and then sends the signal of the same name
-(signals.py) for the features that react to it, such as e-mail notices.
+confirmed, deletion removes everything the account owns), writes the audit event with its
+`actor`, then sends the signal of the same name (signals.py) for those who react to it.
 """
 
 from __future__ import annotations
@@ -24,8 +23,7 @@ class Asked(enum.Enum):
     """What asking to use an address led to."""
 
     SENT = "sent"  # a confirmation link is on its way to the address
-    # Another account has confirmed it: its owner was told instead. The person who asked
-    # must get the answer SENT gets, or a form would tell which addresses have accounts.
+    # Another account has it: its owner was told. Answer as for SENT, or forms would tell.
     IN_USE = "in_use"
     UNCHANGED = "unchanged"  # it is already this account's confirmed address
 
