@@ -17,7 +17,7 @@ import ssl
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -54,7 +54,7 @@ class Relay:
     host: str
     port: int
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)  # never in a log line or a traceback
     use_tls: bool
     use_ssl: bool
     sender: str
