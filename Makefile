@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench bench-two-factor soak profile
+.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -43,6 +43,10 @@ bench: $(VENV)/.test
 # The CPU cost of each two-factor piece, in one process (seconds): results/two_factor.json.
 bench-two-factor: $(VENV)/.test
 	$(BIN)/python -m benchmarks.two_factor
+
+# Forgot-password answer times for a known and an unknown address (benchmarks/results/forgot.json).
+bench-forgot: $(VENV)/.test
+	$(BIN)/python -m benchmarks.forgot
 
 # Five minutes of mixed traffic, then a run with the database stopped for 20 s.
 soak: $(VENV)/.test

@@ -196,3 +196,17 @@ def test_stop_kills_a_server_that_ignores_sigterm(tmp_path):
 def test_free_port_is_free():
     port = embedded.free_port()
     assert not embedded.port_open(port)
+
+
+def test_links_in_mail_point_at_this_server_unless_told(launched, monkeypatch):
+    monkeypatch.delenv("FLASKR_PUBLIC_URL", raising=False)
+    assert run.main() == 0
+    ((_, app_env),) = launched["popen"]
+    assert app_env["FLASKR_PUBLIC_URL"] == "http://127.0.0.1:5999"
+
+
+def test_a_given_public_url_is_kept(launched, monkeypatch):
+    monkeypatch.setenv("FLASKR_PUBLIC_URL", "https://auth.example.com")
+    assert run.main() == 0
+    ((_, app_env),) = launched["popen"]
+    assert app_env["FLASKR_PUBLIC_URL"] == "https://auth.example.com"
