@@ -15,7 +15,8 @@ from flaskr.config import DEFAULTS, instance_secret_key
 @pytest.fixture
 def clean_env(monkeypatch):
     """No MONGO_URI or FLASKR_* settings from the shell leak into these tests."""
-    monkeypatch.delenv("MONGO_URI", raising=False)
+    for name in ("MONGO_URI", "EMBEDDED_DB_PORT", "EMBEDDED_DB_PATH"):
+        monkeypatch.delenv(name, raising=False)
     for key in list(os.environ):
         if key.startswith("FLASKR_") and key != "FLASKR_INSTANCE_PATH":
             monkeypatch.delenv(key)
@@ -24,7 +25,9 @@ def clean_env(monkeypatch):
 def test_defaults(clean_env, instance_path):
     app = create_app()
     for key, value in DEFAULTS.items():
-        assert app.config[key] == value, key
+        if key != "MONGO_URI":  # None in DEFAULTS: the embedded database's URI, made below
+            assert app.config[key] == value, key
+    assert app.config["MONGO_URI"] == "mongodb://127.0.0.1:27018/flaskr"
     assert app.config["BCRYPT_ROUNDS"] == 12
     assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
     assert not app.testing
