@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import http.cookiejar
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -90,9 +92,9 @@ class Launcher:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)
 
-    def finish(self) -> int:
+    def finish(self, within: float = WAIT) -> int:
         try:
-            return self.proc.wait(WAIT)
+            return self.proc.wait(within)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
@@ -195,8 +197,84 @@ def test_run_two_launchers_share_database_and_secret(tmp_path, launchers):
     for launcher in (second, first):
         launcher.finish()
     assert "Stopping the embedded database." in first.output()
+    assert "Leaving the embedded database running" in second.output()
     assert "Stopping the embedded database." not in second.output()
     assert_nothing_left((first, second), instance, db_port)
+    # The database's passwords are said nowhere: not by the launchers, gunicorn or the server.
+    passwords = [
+        user["password"] for user in json.loads((instance / "db-credentials").read_text()).values()
+    ]
+    for text in (first.output(), second.output(), (instance / "secantusd.log").read_text()):
+        assert not any(password in text for password in passwords)
+
+
+def test_the_second_launcher_outlives_the_first(tmp_path, launchers):
+    """The database runs while any launcher uses it: whichever stops last stops it."""
+    instance = tmp_path / "instance"
+    db_port = embedded.free_port()
+    first = Launcher(tmp_path, embedded.free_port(), db_port, instance, "first")
+    launchers.append(first)
+    first.wait_until_serving()
+    second = Launcher(tmp_path, embedded.free_port(), db_port, instance, "second")
+    launchers.append(second)
+    second.wait_until_serving()
+
+    first.interrupt()
+    assert first.finish() == 0
+    assert "Leaving the embedded database running: another launcher uses it." in first.output()
+    # A new visitor of the second: signs up and signs in, as if nothing had happened.
+    browser = Browser()
+    status, url, _ = browser.submit(
+        second.base + "/auth/register", {"username": "newcomer", "password": PASSWORD}
+    )
+    assert (status, url) == (200, second.base + "/auth/login")
+    status, url, page = browser.submit(
+        second.base + "/auth/login", {"username": "newcomer", "password": PASSWORD}
+    )
+    assert (status, url) == (200, second.base + "/user")
+    assert "<dd>newcomer</dd>" in page
+
+    second.interrupt()
+    assert second.finish() == 0
+    assert "Stopping the embedded database." in second.output()
+    assert_nothing_left((first, second), instance, db_port)
+
+
+def test_ctrl_c_stops_everything_within_10_seconds(tmp_path, launchers):
+    """Even with a client that never finishes its request holding a worker."""
+    instance = tmp_path / "instance"
+    db_port = embedded.free_port()
+    launcher = Launcher(tmp_path, embedded.free_port(), db_port, instance, "only")
+    launchers.append(launcher)
+    launcher.wait_until_serving()
+    Browser().submit(launcher.base + "/auth/login", {"username": "nobody", "password": PASSWORD})
+    with (
+        socket.create_connection(("127.0.0.1", launcher.port)) as stuck,
+        socket.create_connection(("127.0.0.1", launcher.port)),  # a browser's preconnect
+    ):
+        stuck.sendall(b"GET / HTTP/1.1\r\n")  # and never the rest
+        time.sleep(0.5)
+        launcher.interrupt()
+        assert launcher.finish(within=10) == 0
+    assert_nothing_left([launcher], instance, db_port)
+
+
+def test_make_run_says_where_to_go_once_it_answers(tmp_path, launchers):
+    instance = tmp_path / "instance"
+    launcher = Launcher(tmp_path, embedded.free_port(), embedded.free_port(), instance, "only")
+    launchers.append(launcher)
+    launcher.wait_until_serving()
+    deadline = time.monotonic() + WAIT
+    while "Ctrl-C stops it." not in launcher.output():
+        assert time.monotonic() < deadline, launcher.output()
+        time.sleep(0.2)
+    out = launcher.output()
+    # Said after gunicorn answered its first request, not before it started.
+    assert out.index("path=/healthz status=200") < out.index("flaskr is up")
+    assert f"flaskr is up: open {launcher.base}/" in out
+    assert f"Data: {instance / 'db'} (the embedded database on 127.0.0.1:" in out
+    assert f"passwords are in {instance / 'db-credentials'})" in out
+    assert "flask --app flaskr users create NAME" in out
 
 
 def test_the_data_outlives_the_launcher(tmp_path, launchers):

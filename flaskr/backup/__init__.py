@@ -99,10 +99,13 @@ def backup_command(path: Path, keep: int | None) -> None:
     with _client(_privileged_uri()) as client:
         kind = _kind(client)
         target = _target(path.resolve(), kind)
-        if kind == "secantus":
-            archive.backup(client, target)
-        else:
-            dump.backup(current_app.config["MONGO_URI"], target)
+        try:
+            if kind == "secantus":
+                archive.backup(client, target)
+            else:
+                dump.backup(current_app.config["MONGO_URI"], target)
+        except FileExistsError:  # another backup of the same second, or its leftover
+            raise click.ClickException(f"{target} (or its .partial) already exists") from None
     took = time.monotonic() - began
     click.echo(f"Backed up the database to {target} ({target.stat().st_size} bytes, {took:.1f} s).")
     if keep is not None:
@@ -117,8 +120,10 @@ def restore_command(path: Path, force: bool) -> None:
     """Restore the backup in PATH; a database that holds data is replaced only with --force."""
     if archive.is_archive(path):
         _restore_archive(path.resolve(), force)
-    else:
+    elif dump.is_archive(path):
         _restore_dump(path.resolve(), force)
+    else:
+        raise archive.Refused(f"{path} is neither a SecantusDB archive nor a mongodump archive")
 
 
 def _restore_archive(path: Path, force: bool) -> None:

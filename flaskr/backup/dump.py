@@ -7,6 +7,7 @@ their command line, where any local user could read it in the process list.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import shutil
@@ -19,6 +20,16 @@ from urllib.parse import urlsplit
 from .archive import Refused
 
 TOOLS = "https://www.mongodb.com/try/download/database-tools"
+MAGIC = (0x8199E26D).to_bytes(4, "little")  # how a mongodump archive begins
+
+
+def is_archive(path: Path) -> bool:
+    """Whether `path` is a gzipped mongodump archive (`mongodump --archive --gzip`)."""
+    try:
+        with gzip.open(path) as f:
+            return f.read(4) == MAGIC
+    except (OSError, EOFError):
+        return False
 
 
 def _tool(name: str) -> str:
