@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import stat
 import subprocess
@@ -15,6 +16,7 @@ from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
 from flaskr.config import embedded_uri
 from flaskr_dev import access, embedded
+from tests.ops.live import ROOT
 
 pytestmark = pytest.mark.realdb
 
@@ -199,3 +201,29 @@ def test_stop_pid_stops_the_server_another_process_started(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_provision_db_prepares_a_stopped_database_for_the_service(tmp_path):
+    """deploy/flaskr-db.service runs it before each start, then starts the server with --auth."""
+    instance, storage = tmp_path / "var-lib-flaskr", tmp_path / "var-lib-flaskr-db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASKR_", "EMBEDDED_"))}
+    env.update(FLASKR_INSTANCE_PATH=str(instance), EMBEDDED_DB_PATH=str(storage))
+    command = [sys.executable, "-m", "flaskr_dev", "provision-db"]
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (
+        done.stdout == f"The database in {storage} admits the users in {instance}/db-credentials.\n"
+    )
+    port = embedded.free_port()
+    proc = embedded.start(port, storage, auth=True)
+    try:
+        assert access.problem(port, instance) is None
+        done = subprocess.run(
+            command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        assert (done.returncode, done.stdout) == (
+            1,
+            f"Stop the database of {storage} first (systemctl stop flaskr-db).\n",
+        )
+    finally:
+        embedded.stop(proc)
