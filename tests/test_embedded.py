@@ -148,36 +148,56 @@ def launchers(tmp_path):
         # Whatever a failed test left of the group (a launcher gone before its children).
         with contextlib.suppress(ProcessLookupError):
             os.killpg(launcher.proc.pid, signal.SIGKILL)
-    for pid in processes_matching("secantusd", str(tmp_path)):  # it has a session of its own
+    # The database has a session of its own, gunicorn a process group of its own.
+    for pid in processes_matching("secantusd", str(tmp_path)):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    for launcher in started:
+        for pid in processes_matching("gunicorn", f"127.0.0.1:{launcher.port}"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
-def test_run_two_launchers_share_database_and_secret(tmp_path, launchers):
+@pytest.fixture
+def launch(tmp_path, launchers):
+    """`launch(name, db_port)`: a launcher of tmp/instance, serving; stopped at the end."""
+
+    def start(name: str, db_port: int) -> Launcher:
+        port = embedded.free_port()
+        launcher = Launcher(tmp_path, port, db_port, tmp_path / "instance", name)
+        launchers.append(launcher)
+        launcher.wait_until_serving()
+        return launcher
+
+    return start
+
+
+def signs_up_and_in(base: str, username: str, browser: Browser | None = None) -> Browser:
+    """A new visitor registers and signs in through the forms; both must work."""
+    browser = browser or Browser()
+    status, url, page = browser.submit(
+        base + "/auth/register", {"username": username, "password": PASSWORD}
+    )
+    assert (status, url) == (200, base + "/auth/login")
+    assert "Your account is ready. Please sign in." in page
+    status, url, page = browser.submit(
+        base + "/auth/login", {"username": username.lower(), "password": PASSWORD}
+    )
+    assert (status, url) == (200, base + "/user")
+    assert f"<dd>{username}</dd>" in page
+    return browser
+
+
+def test_run_two_launchers_share_database_and_secret(tmp_path, launch):
     instance = tmp_path / "instance"
     db_port = embedded.free_port()
-    first = Launcher(tmp_path, embedded.free_port(), db_port, instance, "first")
-    launchers.append(first)
-    first.wait_until_serving()
+    first = launch("first", db_port)
     assert "Starting the embedded database" in first.output()
     assert (instance / "secret_key").is_file()
     assert (instance / "db").is_dir()
+    browser = signs_up_and_in(first.base, "Alice")
 
-    browser = Browser()
-    status, url, page = browser.submit(
-        first.base + "/auth/register", {"username": "Alice", "password": PASSWORD}
-    )
-    assert (status, url) == (200, first.base + "/auth/login")
-    assert "Your account is ready. Please sign in." in page
-    status, url, page = browser.submit(
-        first.base + "/auth/login", {"username": "alice", "password": PASSWORD}
-    )
-    assert (status, url) == (200, first.base + "/user")
-    assert "<dd>Alice</dd>" in page
-
-    second = Launcher(tmp_path, embedded.free_port(), db_port, instance, "second")
-    launchers.append(second)
-    second.wait_until_serving()
+    second = launch("second", db_port)
     assert "Using the embedded database already running" in second.output()
     # The cookie made by the first is valid on the second: same secret key, same database.
     status, page = browser.get(second.base + "/user")
@@ -201,52 +221,42 @@ def test_run_two_launchers_share_database_and_secret(tmp_path, launchers):
     assert "Stopping the embedded database." not in second.output()
     assert_nothing_left((first, second), instance, db_port)
     # The database's passwords are said nowhere: not by the launchers, gunicorn or the server.
-    passwords = [
-        user["password"] for user in json.loads((instance / "db-credentials").read_text()).values()
-    ]
+    users = json.loads((instance / "db-credentials").read_text()).values()
     for text in (first.output(), second.output(), (instance / "secantusd.log").read_text()):
-        assert not any(password in text for password in passwords)
+        assert not any(user["password"] in text for user in users)
 
 
-def test_the_second_launcher_outlives_the_first(tmp_path, launchers):
+def test_the_second_launcher_outlives_the_first(tmp_path, launch):
     """The database runs while any launcher uses it: whichever stops last stops it."""
-    instance = tmp_path / "instance"
     db_port = embedded.free_port()
-    first = Launcher(tmp_path, embedded.free_port(), db_port, instance, "first")
-    launchers.append(first)
-    first.wait_until_serving()
-    second = Launcher(tmp_path, embedded.free_port(), db_port, instance, "second")
-    launchers.append(second)
-    second.wait_until_serving()
-
+    first, second = launch("first", db_port), launch("second", db_port)
     first.interrupt()
     assert first.finish() == 0
     assert "Leaving the embedded database running: another launcher uses it." in first.output()
-    # A new visitor of the second: signs up and signs in, as if nothing had happened.
-    browser = Browser()
-    status, url, _ = browser.submit(
-        second.base + "/auth/register", {"username": "newcomer", "password": PASSWORD}
-    )
-    assert (status, url) == (200, second.base + "/auth/login")
-    status, url, page = browser.submit(
-        second.base + "/auth/login", {"username": "newcomer", "password": PASSWORD}
-    )
-    assert (status, url) == (200, second.base + "/user")
-    assert "<dd>newcomer</dd>" in page
-
+    # A new visitor of the second signs up and signs in, as if nothing had happened.
+    signs_up_and_in(second.base, "newcomer")
     second.interrupt()
     assert second.finish() == 0
     assert "Stopping the embedded database." in second.output()
-    assert_nothing_left((first, second), instance, db_port)
+    assert_nothing_left((first, second), tmp_path / "instance", db_port)
 
 
-def test_ctrl_c_stops_everything_within_10_seconds(tmp_path, launchers):
-    """Even with a client that never finishes its request holding a worker."""
-    instance = tmp_path / "instance"
-    db_port = embedded.free_port()
-    launcher = Launcher(tmp_path, embedded.free_port(), db_port, instance, "only")
-    launchers.append(launcher)
-    launcher.wait_until_serving()
+def test_make_run_says_where_to_go_and_ctrl_c_stops_all_within_10_seconds(tmp_path, launch):
+    """What it prints once it answers; then Ctrl-C, with a client stuck mid-request."""
+    instance, db_port = tmp_path / "instance", embedded.free_port()
+    launcher = launch("only", db_port)
+    deadline = time.monotonic() + WAIT
+    while "Ctrl-C stops it." not in launcher.output():
+        assert time.monotonic() < deadline, launcher.output()
+        time.sleep(0.2)
+    out = launcher.output()
+    # Said after gunicorn answered its first request, not before it started.
+    assert out.index("path=/healthz status=200") < out.index("flaskr is up")
+    assert f"flaskr is up: open {launcher.base}/" in out
+    assert f"Data: {instance / 'db'} (the embedded database on 127.0.0.1:{db_port}; " in out
+    assert f"passwords are in {instance / 'db-credentials'})" in out
+    assert "flask --app flaskr users create NAME" in out
+
     Browser().submit(launcher.base + "/auth/login", {"username": "nobody", "password": PASSWORD})
     with (
         socket.create_connection(("127.0.0.1", launcher.port)) as stuck,
@@ -259,42 +269,16 @@ def test_ctrl_c_stops_everything_within_10_seconds(tmp_path, launchers):
     assert_nothing_left([launcher], instance, db_port)
 
 
-def test_make_run_says_where_to_go_once_it_answers(tmp_path, launchers):
-    instance = tmp_path / "instance"
-    launcher = Launcher(tmp_path, embedded.free_port(), embedded.free_port(), instance, "only")
-    launchers.append(launcher)
-    launcher.wait_until_serving()
-    deadline = time.monotonic() + WAIT
-    while "Ctrl-C stops it." not in launcher.output():
-        assert time.monotonic() < deadline, launcher.output()
-        time.sleep(0.2)
-    out = launcher.output()
-    # Said after gunicorn answered its first request, not before it started.
-    assert out.index("path=/healthz status=200") < out.index("flaskr is up")
-    assert f"flaskr is up: open {launcher.base}/" in out
-    assert f"Data: {instance / 'db'} (the embedded database on 127.0.0.1:" in out
-    assert f"passwords are in {instance / 'db-credentials'})" in out
-    assert "flask --app flaskr users create NAME" in out
-
-
-def test_the_data_outlives_the_launcher(tmp_path, launchers):
+def test_the_data_outlives_the_launcher(launch):
     """A second `make run` finds the same users."""
-    instance = tmp_path / "instance"
     db_port = embedded.free_port()
-    first = Launcher(tmp_path, embedded.free_port(), db_port, instance, "first")
-    launchers.append(first)
-    first.wait_until_serving()
-    status, _, _ = Browser().submit(
-        first.base + "/auth/register", {"username": "bob", "password": PASSWORD}
-    )
-    assert status == 200
+    first = launch("first", db_port)
+    signs_up_and_in(first.base, "bob")
     first.interrupt()
     first.finish()
     assert not embedded.port_open(db_port)
 
-    again = Launcher(tmp_path, embedded.free_port(), db_port, instance, "again")
-    launchers.append(again)
-    again.wait_until_serving()
+    again = launch("again", db_port)
     status, url, page = Browser().submit(
         again.base + "/auth/login", {"username": "bob", "password": PASSWORD}
     )
@@ -303,15 +287,12 @@ def test_the_data_outlives_the_launcher(tmp_path, launchers):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
-def test_a_signal_to_the_launcher_alone_stops_everything_it_started(tmp_path, launchers, sig):
+def test_a_signal_to_the_launcher_alone_stops_everything_it_started(tmp_path, launch, sig):
     """`kill` or a closed terminal reaches only the launcher: nothing may outlive it."""
-    instance = tmp_path / "instance"
     db_port = embedded.free_port()
-    launcher = Launcher(tmp_path, embedded.free_port(), db_port, instance, "only")
-    launchers.append(launcher)
-    launcher.wait_until_serving()
+    launcher = launch("only", db_port)
     assert processes_matching("gunicorn", f"127.0.0.1:{launcher.port}")
     launcher.proc.send_signal(sig)
     assert launcher.finish() == 0
     assert "Stopping the embedded database." in launcher.output()
-    assert_nothing_left([launcher], instance, db_port)
+    assert_nothing_left([launcher], tmp_path / "instance", db_port)
