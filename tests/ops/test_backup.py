@@ -9,6 +9,7 @@ import tarfile
 
 import pytest
 
+from flaskr import create_app
 from flaskr_dev import embedded
 from tests.conftest import PASSWORD
 
@@ -24,6 +25,25 @@ def database(tmp_path):
     db.start()
     yield db
     db.stop()
+
+
+@pytest.fixture
+def cli(database, monkeypatch):
+    """`flask --app flaskr ARGS` in this process, finding the database as `make run`'s do."""
+    monkeypatch.delenv("MONGO_URI", raising=False)
+    monkeypatch.delenv("FLASKR_MONGO_URI", raising=False)
+    monkeypatch.setenv("FLASKR_INSTANCE_PATH", str(database.instance))
+    monkeypatch.setenv("EMBEDDED_DB_PORT", str(database.port))
+    apps = []
+
+    def run(*args: str, **config: object):
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "BCRYPT_ROUNDS": 4, **config})
+        apps.append(app)
+        return app.test_cli_runner().invoke(args=list(args))
+
+    yield run
+    for app in apps:
+        app.extensions["flaskr.mongo"].close()
 
 
 def created(db: Embedded, *names: str) -> None:
@@ -79,19 +99,19 @@ def test_backup_wipe_restore(database, tmp_path):
     assert usernames(database) == ["alice", "bob"]
 
 
-def test_restore_over_a_database_needs_force_and_keeps_the_old_one(database, tmp_path):
+def test_restore_over_a_database_needs_force_and_keeps_the_old_one(database, cli, tmp_path):
     created(database, "alice")
     archive = tmp_path / "one.tar.gz"
-    assert flask(database.env(), "db", "backup", str(archive)).returncode == 0
+    assert cli("db", "backup", str(archive)).exit_code == 0
     created(database, "bob")
     database.stop()
-    done = flask(database.env(), "db", "restore", str(archive))
-    assert done.returncode == 1
-    assert "already holds a database; --force moves it aside" in done.stderr
-    done = flask(database.env(), "db", "restore", "--force", str(archive))
-    assert done.returncode == 0, done.stderr
+    result = cli("db", "restore", str(archive))
+    assert result.exit_code == 1
+    assert "already holds a database; --force moves it aside" in result.output
+    result = cli("db", "restore", "--force", str(archive))
+    assert result.exit_code == 0, result.output
     (aside,) = database.instance.glob("db.replaced-*")
-    assert done.stdout.startswith(f"Moved the database that was there to {aside}.\n")
+    assert result.output.startswith(f"Moved the database that was there to {aside}.\n")
     database.start()
     assert usernames(database) == ["alice"]
     database.stop()
@@ -102,7 +122,7 @@ def test_restore_over_a_database_needs_force_and_keeps_the_old_one(database, tmp
     assert usernames(database) == ["alice", "bob"]
 
 
-def test_keep_removes_the_oldest_of_its_own_backups_only(database, tmp_path):
+def test_keep_removes_the_oldest_of_its_own_backups_only(cli, tmp_path):
     backups = tmp_path / "backups"
     backups.mkdir()
     old = [backups / f"flaskr-2020010{i}T000000Z.secantus.tar.gz" for i in (1, 2, 3)]
@@ -110,73 +130,77 @@ def test_keep_removes_the_oldest_of_its_own_backups_only(database, tmp_path):
         path.write_bytes(b"an older backup")
     other = backups / "notes.txt"
     other.write_text("not a backup")
-    done = flask(database.env(), "db", "backup", str(backups), "--keep", "2")
-    assert done.returncode == 0, done.stderr
-    assert [line for line in done.stdout.splitlines() if line.startswith("Removed")] == [
+    result = cli("db", "backup", str(backups), "--keep", "2")
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.output.splitlines() if line.startswith("Removed")] == [
         f"Removed the older backup {path}." for path in old[:2]
     ]
-    assert sorted(backups.iterdir())[:2] == [old[2], sorted(backups.iterdir())[1]]
-    assert other.exists() and len(list(backups.iterdir())) == 3
+    (new,) = [path for path in backups.glob("flaskr-*") if path not in old]
+    assert sorted(backups.iterdir()) == sorted([old[2], new, other])
 
 
-def test_backup_refuses_to_replace_a_file(database, tmp_path):
+def test_backup_refuses_to_replace_a_file(cli, tmp_path):
     existing = tmp_path / "taken.tar.gz"
     existing.write_text("keep me")
-    done = flask(database.env(), "db", "backup", str(existing))
-    assert (done.returncode, done.stderr) == (
+    result = cli("db", "backup", str(existing))
+    assert (result.exit_code, result.output) == (
         1,
         f"Error: {existing} already exists; a backup never replaces a file\n",
     )
     assert existing.read_text() == "keep me"
-    done = flask(database.env(), "db", "backup", str(existing), "--keep", "3")
-    assert done.returncode == 2 and "--keep needs PATH to be a folder" in done.stderr
+    result = cli("db", "backup", str(existing), "--keep", "3")
+    assert result.exit_code == 2 and "--keep needs PATH to be a folder" in result.output
+    result = cli("db", "backup", str(tmp_path / "no-such-folder" / "backup.tar.gz"))
+    assert result.output == f"Error: {tmp_path / 'no-such-folder'} is not a folder\n"
 
 
-def test_restore_refuses_what_is_not_a_backup(database, tmp_path):
+def test_restore_refuses_what_is_not_a_backup(database, cli, tmp_path):
     database.stop()
     junk = tmp_path / "junk.gz"
     junk.write_bytes(b"\x1f\x8b not really")
-    done = flask(database.env(), "db", "restore", str(junk))
-    assert done.stderr == (
+    result = cli("db", "restore", str(junk))
+    assert result.output == (
         f"Error: {junk} is neither a SecantusDB archive nor a mongodump archive\n"
     )
     other = tmp_path / "other.tar.gz"
     with tarfile.open(other, "w:gz") as tar:
         tar.add(__file__, arcname="notes.py")
-    done = flask(database.env(), "db", "restore", str(other))
-    assert (
-        done.stderr == f"Error: {other} is not a SecantusDB archive (no WiredTiger file inside)\n"
+    result = cli("db", "restore", str(other))
+    assert result.output == (
+        f"Error: {other} is not a SecantusDB archive (no WiredTiger file inside)\n"
     )
     assert not database.storage.joinpath("notes.py").exists()
 
 
-def test_a_truncated_archive_is_refused_before_anything_is_touched(database, tmp_path):
+def test_a_truncated_archive_is_refused_before_anything_is_touched(database, cli, tmp_path):
     archive = tmp_path / "whole.tar.gz"
-    assert flask(database.env(), "db", "backup", str(archive)).returncode == 0
+    assert cli("db", "backup", str(archive)).exit_code == 0
     cut = tmp_path / "cut.tar.gz"
     cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     database.stop()
     shutil.rmtree(database.storage)
-    done = flask(database.env(), "db", "restore", str(cut))
-    assert done.returncode == 1
-    assert done.stderr.startswith(f"Error: {cut} is not a readable SecantusDB archive (")
+    result = cli("db", "restore", str(cut))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {cut} is not a readable SecantusDB archive (")
     assert not database.storage.exists()
+    assert list(database.instance.glob(".db.restoring-*")) == []
 
 
-def test_backup_of_a_stopped_database_is_one_line(database, tmp_path):
+def test_backup_of_a_stopped_database_is_one_line(database, cli, tmp_path):
     database.stop()
-    done = flask(database.env(FLASKR_MONGO_TIMEOUT_MS="300"), "db", "backup", str(tmp_path))
-    assert done.returncode == 1
-    assert done.stderr.startswith("Error: database unreachable: 127.0.0.1:")
-    assert done.stderr.count("\n") == 1
+    result = cli("db", "backup", str(tmp_path), MONGO_TIMEOUT_MS=300)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: database unreachable: 127.0.0.1:")
+    assert result.output.count("\n") == 1
     assert list(tmp_path.glob("flaskr-*")) == []
 
 
-def test_a_secantus_archive_goes_into_the_embedded_database_only(database, tmp_path):
+def test_a_secantus_archive_goes_into_the_embedded_database_only(cli, tmp_path):
     archive = tmp_path / "one.tar.gz"
-    assert flask(database.env(), "db", "backup", str(archive)).returncode == 0
-    env = database.env(MONGO_URI=f"mongodb://127.0.0.1:{embedded.free_port()}/flaskr")
-    done = flask(env, "db", "restore", str(archive))
-    assert done.stderr == (
+    assert cli("db", "backup", str(archive)).exit_code == 0
+    result = cli(
+        "db", "restore", str(archive), MONGO_URI=f"mongodb://127.0.0.1:{embedded.free_port()}/x"
+    )
+    assert result.output == (
         "Error: a SecantusDB archive restores into the embedded database only (MONGO_URI unset)\n"
     )
