@@ -18,6 +18,9 @@ from pathlib import Path
 from . import access, embedded
 
 PID_FILE = "db.pid"
+# Seconds a stopping database gets before it is killed: with gunicorn's 5 (flaskr_dev.run),
+# Ctrl-C ends everything within 10 s. It usually takes 2; --sync-on-commit makes a kill safe.
+STOP_WITHIN = 4
 
 
 class Lease:
@@ -106,11 +109,11 @@ def _start_or_join(instance: Path, port: int, storage: Path) -> subprocess.Popen
 def _stop(instance: Path, storage: Path, proc: subprocess.Popen | None) -> None:
     """Stop the database: our own child, or the one another launcher started and left."""
     if proc is not None:
-        embedded.stop(proc)
+        embedded.stop(proc, STOP_WITHIN)
     else:
         running = _read_pid(instance)
         if running:
-            embedded.stop_pid(running["pid"], storage)
+            embedded.stop_pid(running["pid"], storage, STOP_WITHIN)
     with contextlib.suppress(FileNotFoundError):
         (instance / PID_FILE).unlink()
 

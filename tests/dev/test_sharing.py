@@ -46,9 +46,13 @@ class FakeServer:
         monkeypatch.setattr(database.embedded, "storage_in_use", lambda storage: False)
         monkeypatch.setattr(database.access, "problem", lambda port, instance: problem)
         monkeypatch.setattr(database.access, "serve", self.serve)
-        monkeypatch.setattr(database.embedded, "stop", lambda proc: self.events.append("stop"))
         monkeypatch.setattr(
-            database.embedded, "stop_pid", lambda pid, storage: self.events.append(("kill", pid))
+            database.embedded, "stop", lambda proc, within: self.events.append("stop")
+        )
+        monkeypatch.setattr(
+            database.embedded,
+            "stop_pid",
+            lambda pid, storage, within: self.events.append(("kill", pid)),
         )
 
     def serve(self, instance, port, storage, log):
