@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import cli, db, identity, mail, two_factor
+from . import backup, cli, db, identity, mail, two_factor
 from .account import bp as account_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     filters.init_app(app)
     cli.init_app(app)
     mail.init_app(app)
+    backup.init_app(app)
     proxy.init_app(app)
     ratelimit.init_app(app)
     headers.init_app(app)

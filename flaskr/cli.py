@@ -10,27 +10,21 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
-from pymongo.errors import PyMongoError
 
-from .db import UNAVAILABLE, describe
+from .db import Commands
 from .identity import accounts, totp, users
 from .identity.audit import CLI
 from .web.context import settings
 
 
-class _Commands(AppGroup):
-    """A command group whose database failures end in one line and exit status 1."""
+class _Commands(Commands):
+    """Account commands: a refused change, like a database failure, ends in one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except accounts.Invalid as e:
             raise click.ClickException(" ".join(e.fields.values())) from None
-        except UNAVAILABLE as e:
-            raise click.ClickException(f"database unreachable: {describe(e)}") from None
-        except PyMongoError as e:
-            raise click.ClickException(f"database error: {describe(e)}") from None
 
 
 users_cli = _Commands(

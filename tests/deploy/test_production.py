@@ -1,7 +1,8 @@
-"""Production mode refuses to start without an explicit SECRET_KEY, MONGO_URI and PUBLIC_URL."""
+"""Production mode refuses to start without an explicit SECRET_KEY, database and PUBLIC_URL."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -20,7 +21,8 @@ NO_KEY = (
 )
 NO_URI = (
     "flaskr: PRODUCTION is on but MONGO_URI is not set; set MONGO_URI to the database, "
-    "e.g. mongodb://127.0.0.1:27017/flaskr."
+    "e.g. mongodb://127.0.0.1:27017/flaskr (or provision the embedded database, whose "
+    "credentials would be in {instance}/db-credentials)."
 )
 NO_PUBLIC_URL = (
     "flaskr: PRODUCTION is on but PUBLIC_URL is not set; set FLASKR_PUBLIC_URL to the address "
@@ -48,10 +50,22 @@ def test_refuses_without_secret_key_and_writes_none(instance_path):
     assert not (instance_path / "secret_key").exists()
 
 
-def test_refuses_without_mongo_uri():
+def test_refuses_without_mongo_uri(instance_path):
     with pytest.raises(ConfigError) as e:
         create_app({"PRODUCTION": True, "SECRET_KEY": SECRET_KEY})
-    assert str(e.value) == NO_URI
+    assert str(e.value) == NO_URI.format(instance=instance_path)
+
+
+def test_a_provisioned_embedded_database_counts_as_given(instance_path, monkeypatch):
+    """deploy/flaskr-db.service: the users' passwords in instance/, EMBEDDED_DB_PORT set."""
+    instance_path.mkdir()
+    users = {role: {"user": f"u-{role}", "password": f"p/{role}"} for role in ("app", "admin")}
+    (instance_path / "db-credentials").write_text(json.dumps(users))
+    monkeypatch.setenv("EMBEDDED_DB_PORT", "27017")
+    app = create_app({"PRODUCTION": True, "SECRET_KEY": SECRET_KEY, "PUBLIC_URL": PUBLIC})
+    assert app.config["MONGO_URI"] == (
+        "mongodb://u-app:p%2Fapp@127.0.0.1:27017/flaskr?authSource=admin"
+    )
 
 
 def test_refuses_without_public_url():
