@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench bench-two-factor soak profile
+.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile drill
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -44,9 +44,17 @@ bench: $(VENV)/.test
 bench-two-factor: $(VENV)/.test
 	$(BIN)/python -m benchmarks.two_factor
 
+# Forgot-password answer times for a known and an unknown address (benchmarks/results/forgot.json).
+bench-forgot: $(VENV)/.test
+	$(BIN)/python -m benchmarks.forgot
+
 # Five minutes of mixed traffic, then a run with the database stopped for 20 s.
 soak: $(VENV)/.test
 	$(BIN)/python -m benchmarks.soak
+
+# The restore drill at scale: 10,000 users, a backup under writes, wipe, restore, timed.
+drill: $(VENV)/.test
+	$(BIN)/python -m benchmarks.drill
 
 # Where a worker spends its time on signed-in GET /user (WHAT=signin for sign-ins), via py-spy.
 WHAT ?= user

@@ -1,5 +1,5 @@
 """Admin commands: `flask --app flaskr users create|list|disable|enable|unlock|set-password|
-delete|reset-two-factor|reseal-secrets|grant|revoke|recount-admins`."""
+delete|set-email|send-reset|reset-two-factor|reseal-secrets|grant|revoke|recount-admins`."""
 
 from __future__ import annotations
 
@@ -10,18 +10,16 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
-from pymongo.errors import PyMongoError
 
 from . import messages
-from .db import UNAVAILABLE, describe
+from .db import Commands
 from .identity import accounts, admins, totp, users
 from .identity.audit import CLI
 from .web.context import settings
 
 
-class _Commands(AppGroup):
-    """A command group whose database failures end in one line and exit status 1."""
+class _Commands(Commands):
+    """Account commands: a refused change, like a database failure, ends in one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -30,16 +28,12 @@ class _Commands(AppGroup):
             raise click.ClickException(" ".join(e.fields.values())) from None
         except accounts.LastAdmin:
             raise click.ClickException(messages.LAST_ADMIN) from None
-        except UNAVAILABLE as e:
-            raise click.ClickException(f"database unreachable: {describe(e)}") from None
-        except PyMongoError as e:
-            raise click.ClickException(f"database error: {describe(e)}") from None
 
 
 users_cli = _Commands(
     "users",
-    help="Create, list, disable, enable, unlock and delete accounts; reset two-factor sign-in; "
-    "grant roles.",
+    help="Create, list, disable, enable, unlock and delete accounts; set addresses, send resets; "
+    "reset two-factor sign-in; grant roles.",
 )
 
 
@@ -194,6 +188,37 @@ def reseal_secrets_command() -> None:
             f"{unreadable} secret{' is' if unreadable == 1 else 's are'} sealed with a key that is "
             "not configured: add it to ENCRYPTION_OLD_KEYS and run this again."
         )
+
+
+@users_cli.command("set-email")
+@click.argument("username")
+@click.argument("address")
+def set_email_command(username: str, address: str) -> None:
+    """Send ADDRESS a link that makes it the user's e-mail address once followed."""
+    user = _existing(username)
+    owner = users.find_by_email(address)
+    # An administrator may know what a form never tells; checked before anything changes.
+    if owner is not None and owner["_id"] != user["_id"]:
+        raise click.ClickException(f"{address} is the confirmed address of {owner['username']}")
+    asked = accounts.request_email(user, address, actor=CLI, settings=settings())
+    if asked is accounts.Asked.UNCHANGED:
+        click.echo(f"{address} is already the confirmed address of {user['username']}.")
+    else:
+        click.echo(
+            f"Queued a confirmation link to {address}; it becomes the address of "
+            f"{user['username']} when the link is followed."
+        )
+
+
+@users_cli.command("send-reset")
+@click.argument("username")
+def send_reset_command(username: str) -> None:
+    """Send the user a password reset link at their confirmed address."""
+    user = _existing(username)
+    if not accounts.request_reset(user, actor=CLI, settings=settings()):
+        reason = "is disabled" if user.get("disabled") else "has no confirmed e-mail address"
+        raise click.ClickException(f"{user['username']} {reason}")
+    click.echo(f"Queued a password reset link to {user['email']} for {user['username']}.")
 
 
 @users_cli.command("grant")

@@ -18,12 +18,15 @@ from tests.support.web import AuthActions
 
 EXPECTED_LINES = [
     "index ok: users.username_key_unique",
+    "index ok: users.email_key_unique_confirmed",
     "index ok: sessions.user_id",
     "index ok: sessions.expires_at_ttl",
     "index ok: login_failures.until_ttl",
     "index ok: auth_events.user_id_at",
     "index ok: auth_events.expires_at_ttl",
     "index ok: pending_sign_ins.expires_at_ttl",
+    "index ok: link_tokens.user_id_purpose",
+    "index ok: link_tokens.expires_at_ttl",
     "index ok: outbox.status_next_attempt",
     "index ok: outbox.expires_at_ttl",
     "index ok: rate_limits.expireAt_ttl",

@@ -4,11 +4,12 @@ A session record also carries what the pages show of its user (name, when the ac
 made, and the sign-in before this one), so loading one is a single find by `_id`: no join,
 no second query. That copy stays honest because an account's sessions end whenever the account is
 disabled or deleted (accounts.py), and a sign-in that races with either ends its own new
-session (signin.start_session). Usernames never change. The two-factor summary (on or off,
-recovery codes left) is copied again into every session of the account by each change to it.
-A session also knows when its user last gave their password (`authenticated_at`), which
-sensitive changes ask to be recent. The roles are copied again by each grant or revocation
-(`carry_roles`); they are for showing, never for deciding.
+session (signin.start_session). Usernames never change; the address and the two-factor
+summary (on or off, recovery codes left) are copied again into every session of the account
+by each change to them (`copy_address`, `carry_two_factor`). A session also knows when its
+user last gave their password (`authenticated_at`), which sensitive changes ask to be recent.
+The roles are copied again by each grant or revocation (`carry_roles`); they are for
+showing, never for deciding.
 """
 
 from __future__ import annotations
@@ -61,13 +62,19 @@ def _expiry(session: dict[str, Any], life: Lifetimes) -> datetime:
     return min(session["created_at"] + life.max, session["last_seen_at"] + life.idle)
 
 
+def _address(user: dict[str, Any]) -> dict[str, Any]:
+    email, confirmed = users.email_of(user)
+    return {"email": email, "email_confirmed": confirmed}
+
+
 def _carried(user: dict[str, Any], *, previous_login_at: datetime | None) -> dict[str, Any]:
-    """What a session keeps of its user: what the pages show."""
+    """What a session keeps of its user: what the pages (and the API's `me`) show."""
     return {
         "username": user["username"],
         "user_created_at": user["created_at"],
         "previous_login_at": previous_login_at,
         **two_factor_summary(user),
+        **_address(user),
         "roles": users.roles(user),
     }
 
@@ -87,6 +94,13 @@ def carry_two_factor(user: dict[str, Any]) -> int:
         {"user_id": user["_id"]}, {"$set": two_factor_summary(user)}
     )
     return result.modified_count
+
+
+def copy_address(user_id: ObjectId) -> None:
+    """Bring the address the user's sessions carry up to date (after it changed)."""
+    user = users.find_user_by_id(user_id)
+    if user is not None:
+        collection("sessions").update_many({"user_id": user_id}, {"$set": _address(user)})
 
 
 def create_session(
@@ -134,6 +148,8 @@ _LOAD = (
     "authenticated_at",
     "two_factor",
     "recovery_codes_left",
+    "email",
+    "email_confirmed",
     "roles",
 )
 

@@ -30,6 +30,10 @@ class Settings:
     recovery_codes: int = 10
     totp_issuer: str = "flaskr"
     reauth_within: timedelta = timedelta(minutes=10)
+    email_required: bool = False
+    sign_in_with_email: bool = True
+    confirm_lifetime: timedelta = timedelta(hours=24)
+    reset_lifetime: timedelta = timedelta(minutes=60)
 
     @classmethod
     def from_config(
@@ -46,6 +50,10 @@ class Settings:
             recovery_codes=int(config["RECOVERY_CODES"]),
             totp_issuer=str(config["TOTP_ISSUER"]),
             reauth_within=timedelta(minutes=float(config["REAUTH_MINUTES"])),
+            email_required=bool(config["EMAIL_REQUIRED"]),
+            sign_in_with_email=bool(config["SIGN_IN_WITH_EMAIL"]),
+            confirm_lifetime=timedelta(hours=float(config["EMAIL_CONFIRM_HOURS"])),
+            reset_lifetime=timedelta(minutes=float(config["RESET_MINUTES"])),
         )
 
     def factor(self, name: str) -> Factor | None:

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..identity.audit import Actor
 from ..identity.settings import Settings
+from . import devices
 
 FACTORS = "flaskr.factors"
 KEYS = "flaskr.keys"  # the Keyring built from ENCRYPTION_KEY(S) when the app starts
@@ -22,9 +23,10 @@ def settings() -> Settings:
     )
 
 
-def actor() -> Actor:
-    """The person making this request, as the audit trail records them."""
-    return Actor.self(request.remote_addr, request.user_agent.string)
+def actor(device: str | None = None) -> Actor:
+    """The person making this request, as the audit trail records them; `device` is the id
+    a sign-in is giving this browser, when it has none yet."""
+    return Actor.self(request.remote_addr, request.user_agent.string, device or devices.current())
 
 
 def account(user: Any) -> dict[str, Any]:

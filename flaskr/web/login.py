@@ -11,6 +11,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from .. import messages
 from ..extensions import login_manager
 from ..identity import clock, sessions, signin, users
+from . import devices
 from .context import FACTORS, account, actor, settings
 
 PENDING_KEY = "_pending_sign_in"
@@ -68,6 +69,14 @@ class SignedInUser(UserMixin):
         return int(self.session.get("recovery_codes_left") or 0)
 
     @property
+    def email(self) -> tuple[str | None, bool]:
+        """The account's address and whether it is confirmed (users.email_of), as the session
+        carries it; a session made before sessions carried it reads the user document."""
+        if "email_confirmed" not in self.session:
+            return users.email_of(self.doc)
+        return self.session["email"], self.session["email_confirmed"]
+
+    @property
     def doc(self) -> dict[str, Any]:
         """The user's document, read on first use; 401 if the account is being deleted."""
         if self._doc is None:
@@ -93,7 +102,7 @@ def load_user(token: str) -> SignedInUser | None:
 Outcome = signin.SignedIn | signin.Refused | signin.Throttled | signin.NeedsStep | signin.Expired
 
 
-def _signed_in(outcome: Outcome) -> Outcome:
+def _signed_in(outcome: Outcome, device: str) -> Outcome:
     """Sign this browser in when the flow says so; keep a pending step in its session."""
     if isinstance(outcome, signin.NeedsStep):
         session[PENDING_KEY] = outcome.token
@@ -106,16 +115,18 @@ def _signed_in(outcome: Outcome) -> Outcome:
         session.clear()
         user = SignedInUser(outcome.token, outcome.session, outcome.user)
         login_user(user, remember=outcome.session["remember"])
+        devices.remember(device)
     return outcome
 
 
 def attempt_sign_in(username: str, password: str, remember: bool) -> Outcome:
     """The one sign-in path (the HTML form and the JSON API): the password step."""
     session.pop(PENDING_KEY, None)
+    device = devices.for_sign_in()
     outcome = signin.begin(
-        username, password, remember=remember, actor=actor(), settings=settings()
+        username, password, remember=remember, actor=actor(device), settings=settings()
     )
-    return _signed_in(outcome)
+    return _signed_in(outcome, device)
 
 
 def pending_methods() -> tuple[str, ...] | None:
@@ -126,12 +137,13 @@ def pending_methods() -> tuple[str, ...] | None:
 
 def finish_sign_in(method: str, answer: str) -> Outcome:
     """The second step of this browser's pending sign-in."""
+    device = devices.for_sign_in()
     outcome = signin.finish(
-        session.get(PENDING_KEY), method, answer, actor=actor(), settings=settings()
+        session.get(PENDING_KEY), method, answer, actor=actor(device), settings=settings()
     )
     if isinstance(outcome, signin.Expired):
         session.pop(PENDING_KEY, None)
-    return _signed_in(outcome)
+    return _signed_in(outcome, device)
 
 
 def reauthenticate(password: str) -> bool | signin.Throttled:

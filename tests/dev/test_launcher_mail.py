@@ -80,15 +80,21 @@ def test_main_starts_mail_after_init_db_and_stops_it_before_the_database(
 ):
     order = []
     monkeypatch.setattr(run, "_start_mail", lambda env, instance: order.append("mail") or ["m"])
-    monkeypatch.setattr(run, "_stop_mail", lambda procs: launched["stop"].append(procs))
+    monkeypatch.setattr(
+        run, "_stop_mail", lambda procs: launched["database"].append(("mail stopped", procs))
+    )
     launched["run"] = order  # init-db records itself here, before the mail processes
     assert run.main() == 0
     assert [entry if entry == "mail" else "init-db" for entry in order] == ["init-db", "mail"]
-    assert launched["stop"] == [["m"], "db-proc"]
+    assert [entry[0] for entry in launched["database"]] == ["start", "mail stopped", "stop"]
+    assert launched["database"][1] == ("mail stopped", ["m"])
 
 
 def test_a_failed_init_db_starts_no_mail(launched, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(run, "_stop_mail", lambda procs: launched["stop"].append(procs))
+    started = []
+    monkeypatch.setattr(run, "_start_mail", lambda env, instance: started.append(env) or ["m"])
     launched["init_fails"] = True
     assert run.main() == 7
-    assert launched["stop"] == [[], "db-proc"]
+    assert started == []
+    assert launched["mail_stopped"] == []
+    assert [entry[0] for entry in launched["database"]] == ["start", "stop"]

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from flaskr import create_app
+from flaskr.config import embedded_uri
 from flaskr.mail import outbox
 from flaskr_dev import embedded
 from tests.dev.test_embedded import WAIT, Launcher, assert_nothing_left, launchers  # noqa: F401
@@ -28,7 +29,7 @@ def test_a_queued_message_reaches_the_terminal_and_the_maildir(
     assert f"Starting a mail sink on 127.0.0.1:{launcher.sink_port}" in launcher.output()
     # What a reset request does: put the message in the outbox and return.
     monkeypatch.setenv("FLASKR_INSTANCE_PATH", str(instance))
-    app = create_app({"MONGO_URI": f"mongodb://127.0.0.1:{db_port}/flaskr", "TESTING": True})
+    app = create_app({"MONGO_URI": embedded_uri(instance, db_port), "TESTING": True})
     with app.app_context():
         outbox.enqueue(
             to="alice@example.test",

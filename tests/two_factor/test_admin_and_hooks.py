@@ -61,7 +61,9 @@ def test_each_change_is_announced_with_its_details(app, client, alice, pages, on
     assert names[0] == (
         "two_factor_enabled",
         {
-            "actor": Actor.self("127.0.0.1", names[0][1]["actor"].user_agent),
+            "actor": Actor.self(
+                "127.0.0.1", names[0][1]["actor"].user_agent, names[0][1]["actor"].device
+            ),
             "username": "alice",
             "recovery_codes": 10,
         },
