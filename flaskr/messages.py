@@ -340,6 +340,8 @@ ADMIN_DONE = {
     "revoked": "{username} is no longer an administrator.",
     "not_changed": "Nothing changed: {username} was already like that.",
     "factors_removed": "{username}'s second factors are removed: the password alone signs in.",
+    "reset_sent": "A password reset link is on its way to {username}'s confirmed address.",
+    "no_reset": "No link sent: {username} has no confirmed address, or the account is disabled.",
 }
 
 
@@ -350,3 +352,50 @@ def admin_done(what: str, username: str) -> str:
 
 ADMIN_BAD_CURSOR = "That page link is not valid: start again from the newest events."
 ADMIN_BAD_FILTERS = "Some filters are not valid: check them on the audit trail page."
+
+
+# The notices of what an administrator does to an account (mail/notices.py).
+NOTICES.update(
+    {
+        "account_disabled": (
+            "Your account was disabled",
+            "Your account {username} was disabled by an administrator: it cannot be signed in "
+            "to, and every device signed in to it was signed out.",
+        ),
+        "account_enabled": (
+            "Your account was enabled again",
+            "Your account {username} was enabled again by an administrator: it can be signed "
+            "in to.",
+        ),
+        "account_unlocked": (
+            "The sign-in pause on your account was lifted",
+            "An administrator lifted the pause on signing in to your account {username} that "
+            "too many failed attempts had caused.",
+        ),
+        "two_factor_reset": (
+            "Two-factor sign-in was removed from your account",
+            "An administrator removed the authenticator app and recovery codes of your account "
+            "{username}: its password alone signs in now. Set up two-factor sign-in again on "
+            "your account page.",
+        ),
+        "sessions_ended": (
+            "Your account was signed out",
+            "An administrator signed your account {username} out of one or more devices.",
+        ),
+        "role_granted": (
+            "Your account has a new role",
+            "An administrator gave your account {username} the role {role}.",
+        ),
+        "role_revoked": (
+            "Your account lost a role",
+            "An administrator took the role {role} from your account {username}.",
+        ),
+    }
+)
+
+
+def notice_by(actor: str) -> str:
+    """Who made a change, as a notice says it: the command line, or an administrator by name."""
+    if actor.startswith("admin:"):
+        return f"the administrator {actor.removeprefix('admin:')} (admin area)"
+    return NOTICE_BY_ADMIN

@@ -16,15 +16,25 @@ from .forms import DeleteUserForm
 from .views import bp, user_page
 
 
+class Refused(Exception):
+    """The account's state does not allow the action: said on its page, with 409."""
+
+
+def _refused(user_id: str, reason: str):
+    flash(reason, "error")
+    return user_page(user_id, status=409)
+
+
 def _act(user_id: str, change: Callable[[dict[str, Any]], str]):
     """Apply `change(user)`, which answers what it did; then back to the user's page, or the
-    page again with 409 when the change would leave no active administrator."""
+    page again with 409 when the change would leave no active administrator (or is Refused)."""
     user = people.user_or_404(user_id)
     try:
         done = change(user)
     except accounts.LastAdmin:
-        flash(messages.LAST_ADMIN, "error")
-        return user_page(user_id, status=409)
+        return _refused(user_id, messages.LAST_ADMIN)
+    except Refused as e:
+        return _refused(user_id, str(e))
     flash(done, "success")
     return redirect(url_for("admin.user", user_id=user_id))
 
@@ -35,12 +45,11 @@ def _by_admin() -> dict[str, Any]:
 
 @bp.post("/users/<user_id>/disable")
 def disable(user_id: str):
-    return _act(
-        user_id,
-        lambda u: messages.admin_disabled(
-            u["username"], accounts.disable_account(u, **_by_admin())
-        ),
-    )
+    def change(user):
+        ended = accounts.disable_account(user, **_by_admin())
+        return messages.admin_disabled(user["username"], ended)
+
+    return _act(user_id, change)
 
 
 @bp.post("/users/<user_id>/enable")
@@ -107,8 +116,7 @@ def delete(user_id: str):
     try:
         accounts.delete_account(user, **_by_admin())
     except accounts.LastAdmin:
-        flash(messages.LAST_ADMIN, "error")
-        return user_page(user_id, status=409)
+        return _refused(user_id, messages.LAST_ADMIN)
     flash(messages.admin_deleted(user["username"]), "success")
     return redirect(url_for("admin.users_list"))
 
@@ -120,5 +128,15 @@ def remove_second_factors(user_id: str):
         return messages.admin_done(
             "factors_removed" if removed else "not_changed", user["username"]
         )
+
+    return _act(user_id, change)
+
+
+@bp.post("/users/<user_id>/send-reset")
+def send_reset(user_id: str):
+    def change(user):
+        if not accounts.request_reset(user, **_by_admin()):
+            raise Refused(messages.admin_done("no_reset", user["username"]))
+        return messages.admin_done("reset_sent", user["username"])
 
     return _act(user_id, change)

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 from flask_wtf import FlaskForm
 from wtforms import Form, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import messages
+from ..identity import users
 from ..web.fields import TextField
 
 SEARCH_MAX = 254  # the longest address there is; names are shorter
@@ -17,9 +19,21 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class SearchForm(Form):
-    """The users list's search box: the start of a username."""
+    """The users list's search box: the start of a username or of a confirmed address."""
 
-    q = TextField("Username starts with", validators=[Optional(), Length(max=SEARCH_MAX)])
+    q = TextField(
+        "Starts with",
+        validators=[Optional(), Length(max=SEARCH_MAX)],
+        render_kw={"type": "search"},
+    )
+    by = SelectField(
+        "Search in",
+        choices=[
+            SelectChoice(users.BY_NAME, "usernames"),
+            SelectChoice(users.BY_ADDRESS, "confirmed addresses"),
+        ],
+        default=users.BY_NAME,
+    )
 
 
 def _a_time(form, field) -> None:
@@ -43,7 +57,10 @@ class TrailForm(Form):
 
     def __init__(self, formdata, events: dict[str, str]) -> None:
         super().__init__(formdata)
-        self.event.choices = [("", "Any event"), *events.items()]
+        self.event.choices = [
+            SelectChoice("", "Any event"),
+            *(SelectChoice(name, text) for name, text in events.items()),
+        ]
 
 
 class DeleteUserForm(FlaskForm):

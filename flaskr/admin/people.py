@@ -24,7 +24,8 @@ class UserRow:
 
     id: str
     username: str
-    status: tuple[str, ...]  # "active", or any of "disabled", "locked"
+    address: str | None  # the confirmed one, else the one awaiting confirmation
+    status: tuple[str, ...]  # "active", or any of "disabled", "locked", "unconfirmed address"
     second_factor: bool
     roles: tuple[str, ...]
     created_at: datetime | None
@@ -50,6 +51,7 @@ def rows(docs: list[dict[str, Any]]) -> list[UserRow]:
         UserRow(
             id=str(d["_id"]),
             username=d["username"],
+            address=users.email_of(d)[0],
             status=status(d, locked=users.key_of(d) in locked),
             second_factor=has_second_factor(d),
             roles=tuple(users.roles(d)),
@@ -62,14 +64,23 @@ def rows(docs: list[dict[str, Any]]) -> list[UserRow]:
 
 
 def status(user: dict[str, Any], *, locked: bool) -> tuple[str, ...]:
-    """What stands between the account and a sign-in, or ("active",) when nothing does."""
-    found = [name for name, on in (("disabled", users.is_disabled(user)), ("locked", locked)) if on]
+    """What stands between the account and a sign-in (or its mail), or ("active",)."""
+    address, confirmed = users.email_of(user)
+    found = [
+        name
+        for name, on in (
+            ("disabled", users.is_disabled(user)),
+            ("locked", locked),
+            ("unconfirmed address", address is not None and not confirmed),
+        )
+        if on
+    ]
     return tuple(found) or ("active",)
 
 
-def page(prefix: str, *, after: str | None, before: str | None) -> Page:
+def page(prefix: str, *, by: str, after: str | None, before: str | None) -> Page:
     """A page of the users list: PAGE users from a bound, and whether there are more."""
-    docs = users.page(prefix, after=after, before=before, limit=PAGE + 1)
+    docs = users.page(prefix, by=by, after=after, before=before, limit=PAGE + 1)
     more = len(docs) > PAGE
     if before is not None and after is None:
         # Read backwards: the extra one is the first, and the page after this one exists.
@@ -80,8 +91,8 @@ def page(prefix: str, *, after: str | None, before: str | None) -> Page:
         earlier, later = after is not None, more
     return Page(
         rows=rows(docs),
-        after=users.key_of(docs[-1]) if later and docs else None,
-        before=users.key_of(docs[0]) if earlier and docs else None,
+        after=users.bound_of(docs[-1], by) if later and docs else None,
+        before=users.bound_of(docs[0], by) if earlier and docs else None,
     )
 
 

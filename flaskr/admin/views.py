@@ -31,7 +31,10 @@ def users_list():
     if not form.validate():
         return render_template("admin/users.html", form=form, page=None), 400
     found = people.page(
-        form.q.data or "", after=request.args.get("after"), before=request.args.get("before")
+        form.q.data or "",
+        by=form.by.data,
+        after=request.args.get("after"),
+        before=request.args.get("before"),
     )
     return render_template("admin/users.html", form=form, page=found)
 

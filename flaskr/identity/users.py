@@ -415,9 +415,15 @@ def count_active_admins() -> int:
     return collection("users").count_documents(ACTIVE_ADMIN, hint="roles")
 
 
-# The admin area's list: a page of users by name, found by the start of their name through
-# the unique index on `username_key`, never by a scan or a skip.
+# The admin area's list: a page of users in the order of a unique index, by name or by
+# confirmed address, found by the start of either through that index, never by a scan or a
+# skip. (Addresses awaiting confirmation are in no index, so they are not searched.)
 LISTED = {"password_hash": 0, "password_scheme": 0}
+BY_NAME, BY_ADDRESS = "username", "address"
+_ORDERS = {
+    BY_NAME: ("username_key", "username_key_unique", username_key),
+    BY_ADDRESS: ("email_key", "email_key_unique_confirmed", lambda typed: typed.strip().casefold()),
+}
 
 
 def _starting_with(prefix: str) -> dict[str, Any]:
@@ -432,25 +438,39 @@ def _starting_with(prefix: str) -> dict[str, Any]:
 
 
 def page(
-    prefix: str = "", *, after: str | None = None, before: str | None = None, limit: int
+    prefix: str = "",
+    *,
+    by: str = BY_NAME,
+    after: str | None = None,
+    before: str | None = None,
+    limit: int,
 ) -> list[dict[str, Any]]:
-    """Up to `limit` users whose name starts with `prefix` (any case), in name order: the
-    first ones, those after the key `after`, or the last ones before the key `before`."""
-    key: dict[str, Any] = _starting_with(username_key(prefix)) if prefix else {}
+    """Up to `limit` users whose name (or confirmed address, `by`) starts with `prefix` in
+    any case, in that order: the first ones, those after the key `after`, or the last ones
+    before the key `before`."""
+    field, index, fold = _ORDERS[by]
+    key: dict[str, Any] = _starting_with(fold(prefix)) if fold(prefix) else {}
     if after is not None:
         key["$gt"] = str(after)
     if before is not None:
         key["$lt"] = min(str(before), key.get("$lt", str(before)))
-    query = {"username_key": key} if key else {}
+    if by == BY_ADDRESS:
+        key["$type"] = "string"  # what the partial index holds: the query must say so
+    query = {field: key} if key else {}
     order = -1 if before is not None and after is None else 1
-    cursor = collection("users").find(query, LISTED).sort("username_key", order)
-    found = list(cursor.hint("username_key_unique").limit(limit))
+    cursor = collection("users").find(query, LISTED).sort(field, order)
+    found = list(cursor.hint(index).limit(limit))
     return found[::-1] if order == -1 else found
 
 
 def key_of(user: dict[str, Any]) -> str:
-    """Where the user stands in the list (a page's bound)."""
+    """The user's normalised username (what their failure counter is named by)."""
     return user["username_key"]
+
+
+def bound_of(user: dict[str, Any], by: str = BY_NAME) -> str:
+    """Where the user stands in the list ordered `by` (a page's bound)."""
+    return user[_ORDERS[by][0]]
 
 
 def names(user_ids: list[ObjectId]) -> dict[ObjectId, str]:

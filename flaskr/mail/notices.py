@@ -54,8 +54,9 @@ def reset_link(sender: Any, *, address: str, token: str, **_: Any) -> None:
     _send_link("reset", sender, address, compose.link("auth.reset_password", token=token))
 
 
-def notify(kind: str, user_id: Any, actor: Actor, to: str | None = None) -> None:
-    """Queue the notice `kind` (messages.NOTICES) to `to`, or to the account's address."""
+def notify(kind: str, user_id: Any, actor: Actor, to: str | None = None, **words: str) -> None:
+    """Queue the notice `kind` (messages.NOTICES) to `to`, or to the account's address;
+    `words` fill its text's other blanks (a role's name)."""
     user = users.find_user_by_id(user_id)
     to = to or (user or {}).get("email")
     if user is None or not to:
@@ -68,9 +69,9 @@ def notify(kind: str, user_id: Any, actor: Actor, to: str | None = None) -> None
         subject=subject,
         kind=kind,
         user_id=user_id,
-        what=what.format(username=user["username"]),
+        what=what.format(username=user["username"], **words),
         at=clock.now(),
-        address=(actor.ip or "unknown") if by_self else messages.NOTICE_BY_ADMIN,
+        address=(actor.ip or "unknown") if by_self else messages.notice_by(actor.name),
         device=devices.describe(actor.user_agent) if by_self else None,
         advice=messages.NOTICE_NOT_YOU,
         reset_url=compose.link("auth.forgot"),
@@ -125,3 +126,30 @@ def init_app(app: Flask) -> None:
     # Signals are process-wide; connecting the same function again changes nothing.
     for event, handler in HANDLERS.items():
         signals.event(event).connect(handler, weak=False)
+
+
+# What someone else (an administrator, on the admin pages or the command line) does to an
+# account: each change gets a notice; ending sessions only when the owner did not do it.
+def _by_someone_else(kind: str) -> Callable[..., None]:
+    """A handler that sends the notice `kind` unless the account's own user made the change."""
+
+    def handler(sender: Any, *, actor: Actor, role: str = "", **_: Any) -> None:
+        if actor.name != "self":
+            notify(kind, sender, actor, role=role)
+
+    handler.__name__ = f"notify_{kind}"
+    return handler
+
+
+HANDLERS.update(
+    {
+        audit.ACCOUNT_DISABLED: _by_someone_else("account_disabled"),
+        audit.ACCOUNT_ENABLED: _by_someone_else("account_enabled"),
+        audit.ACCOUNT_UNLOCKED: _by_someone_else("account_unlocked"),
+        audit.TWO_FACTOR_RESET: _by_someone_else("two_factor_reset"),
+        audit.SESSION_REVOKED: _by_someone_else("sessions_ended"),
+        audit.SIGNED_OUT_EVERYWHERE: _by_someone_else("sessions_ended"),
+        audit.ROLE_GRANTED: _by_someone_else("role_granted"),
+        audit.ROLE_REVOKED: _by_someone_else("role_revoked"),
+    }
+)

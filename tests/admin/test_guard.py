@@ -20,6 +20,7 @@ ACTIONS = [
     "admin/grant",
     "admin/revoke",
     "two-factor/remove",
+    "send-reset",
     "delete",
 ]
 

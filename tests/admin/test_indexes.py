@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from pymongo import monitoring
 
+from flaskr.identity import users
 from tests.admin.conftest import act, grant, user_id
 from tests.admin.test_trail import insert_events, older
 from tests.admin.test_users_list import link
@@ -90,6 +91,15 @@ def test_the_users_list_search_and_pages(busy, queries):
     later = admin.get(link(first, "next"))
     admin.get(link(later, "prev"))
     admin.get("/admin/users")
+    with app.app_context():
+        for i in range(60):
+            user_id_ = users.find_user(f"user{i:03d}")["_id"]
+            users.set_pending_email(user_id_, f"person{i:03d}@example.org")
+            users.confirm_email(user_id_, f"person{i:03d}@example.org")
+    queries.commands.clear()
+    by_address = admin.get("/admin/users?by=address&q=person0")
+    admin.get(link(by_address, "next"))
+    admin.get("/admin/users?by=address")
     assert_indexed(app, queries.commands)
 
 

@@ -83,10 +83,21 @@ def test_bad_search_input_is_a_400_with_a_reason(admin):
     assert names(admin.get("/admin/users?after=zzz")) == []
 
 
+def give_address(app, name: str, address: str, confirmed: bool = True) -> None:
+    with app.app_context():
+        user_id = users.find_user(name)["_id"]
+        users.set_pending_email(user_id, address)
+        if confirmed:
+            users.confirm_email(user_id, address)
+
+
 @pytest.mark.db
-def test_each_row_says_status_factors_roles_created_last_sign_in_sessions(admin_app, admin):
+def test_each_row_says_address_status_factors_roles_created_last_sign_in_sessions(admin_app, admin):
     add_user(admin_app, "carol")
+    add_user(admin_app, "dave")
     grant(admin_app, "carol", "editor")
+    give_address(admin_app, "bob", "Bob@Example.org")
+    give_address(admin_app, "dave", "dave@example.net", confirmed=False)
     signed_in_client(admin_app, "bob")
     signed_in_client(admin_app, "bob", ip="192.0.2.9")
     with admin_app.test_request_context():
@@ -94,16 +105,43 @@ def test_each_row_says_status_factors_roles_created_last_sign_in_sessions(admin_
     html = admin.get("/admin/users").get_data(as_text=True)
     rows = {
         m.group(1): m.group(0)
-        for m in re.finditer(r"<tr>\s*<th scope=\"row\"><a [^>]+>(\w+)</a>.*?</tr>", html, re.S)
+        for m in re.finditer(r'<tr>\s*<th scope="row"><a [^>]+>(\w+)</a>.*?</tr>', html, re.S)
     }
     cells = {
         name: [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
         for name, row in rows.items()
     }
-    assert cells["alice"][:3] == ["active", "no", "admin"]
-    assert cells["alice"][5] == "1"
-    assert cells["bob"][:3] == ["active", "no", "none"]
-    assert cells["bob"][4] != "never" and cells["bob"][5] == "2"
-    assert cells["carol"][:3] == ["disabled", "no", "editor"]
-    assert cells["carol"][4:] == ["never", "0"]
+    assert cells["alice"][:4] == ["none", "active", "no", "admin"]
+    assert cells["alice"][6] == "1"
+    assert cells["bob"][:4] == ["Bob@Example.org", "active", "no", "none"]
+    assert cells["bob"][5] != "never" and cells["bob"][6] == "2"
+    assert cells["carol"][:4] == ["none", "disabled", "no", "editor"]
+    assert cells["carol"][5:] == ["never", "0"]
+    assert cells["dave"][:2] == ["dave@example.net", "unconfirmed address"]
     assert act(admin, f"/admin/users/{user_id(admin_app, 'carol')}/enable").status_code == 302
+
+
+@pytest.mark.db
+def test_search_by_the_start_of_a_confirmed_address(many, admin):
+    give_address(many, "user007", "Zed@Example.org")
+    give_address(many, "user003", "zara@example.org")
+    give_address(many, "bob", "bob@example.org")
+    give_address(many, "user010", "zoe@example.org", confirmed=False)
+    assert names(admin.get("/admin/users?by=address&q=Z")) == ["user003", "user007"]
+    assert names(admin.get("/admin/users?by=address&q=zed@EXAMPLE")) == ["user007"]
+    assert names(admin.get("/admin/users?by=address")) == ["bob", "user003", "user007"]
+    # Addresses awaiting confirmation are not searched; usernames are not addresses.
+    assert names(admin.get("/admin/users?by=address&q=zoe")) == []
+    assert names(admin.get("/admin/users?by=address&q=user")) == []
+    assert admin.get("/admin/users?by=phone").status_code == 400
+
+
+@pytest.mark.db
+def test_pages_of_addresses(many, admin):
+    for i in range(60):
+        give_address(many, f"user{i:03d}", f"person{119 - i:03d}@example.org")
+    first = admin.get("/admin/users?by=address&q=person")
+    assert names(first) == [f"user{i:03d}" for i in range(59, 9, -1)]
+    second = admin.get(link(first, "next"))
+    assert names(second) == [f"user{i:03d}" for i in range(9, -1, -1)]
+    assert names(admin.get(link(second, "prev"))) == names(first)
