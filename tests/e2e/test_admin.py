@@ -52,7 +52,7 @@ def open_user(page, a11y, username: str) -> None:
     """From anywhere in the area: Users, search, the user's page."""
     page.goto("/admin/users")
     a11y(page)
-    page.get_by_label("Username starts with").fill(username)
+    page.get_by_label("Starts with").fill(username)
     press(page, "Search")
     a11y(page)
     with page.expect_navigation():
@@ -146,7 +146,7 @@ def test_the_keyboard_alone_finds_a_user_and_acts(page, a11y, live_server):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     a11y(page)
-    tab_to(page, "Username starts with")
+    tab_to(page, "Starts with")
     page.keyboard.type(victim)
     with page.expect_navigation():
         page.keyboard.press("Enter")
