@@ -221,16 +221,27 @@ def send_reset_command(username: str) -> None:
     click.echo(f"Queued a password reset link to {user['email']} for {user['username']}.")
 
 
+def _role_change(username: str, role: str, change, done: str, unchanged: str) -> None:
+    user = _existing(username)
+    name = user["username"]
+    if change(user, role, actor=CLI, settings=settings()):
+        click.echo(done.format(role=role, name=name))
+    else:
+        click.echo(unchanged.format(role=role, name=name))
+
+
 @users_cli.command("grant")
 @click.argument("username")
 @click.argument("role")
 def grant_command(username: str, role: str) -> None:
     """Give the user a role (`admin` opens the admin area; a team's features add theirs)."""
-    user = _existing(username)
-    if accounts.grant_role(user, role, actor=CLI, settings=settings()):
-        click.echo(f"Granted {role} to {user['username']}.")
-    else:
-        click.echo(f"{user['username']} already has the role {role}.")
+    _role_change(
+        username,
+        role,
+        accounts.grant_role,
+        "Granted {role} to {name}.",
+        "{name} already has the role {role}.",
+    )
 
 
 @users_cli.command("revoke")
@@ -238,11 +249,13 @@ def grant_command(username: str, role: str) -> None:
 @click.argument("role")
 def revoke_command(username: str, role: str) -> None:
     """Take a role from the user (never `admin` from the last active administrator)."""
-    user = _existing(username)
-    if accounts.revoke_role(user, role, actor=CLI, settings=settings()):
-        click.echo(f"Revoked {role} from {user['username']}.")
-    else:
-        click.echo(f"{user['username']} does not have the role {role}.")
+    _role_change(
+        username,
+        role,
+        accounts.revoke_role,
+        "Revoked {role} from {name}.",
+        "{name} does not have the role {role}.",
+    )
 
 
 @users_cli.command("recount-admins")

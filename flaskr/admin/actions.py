@@ -52,24 +52,6 @@ def disable(user_id: str):
     return _act(user_id, change)
 
 
-@bp.post("/users/<user_id>/enable")
-def enable(user_id: str):
-    def change(user):
-        accounts.enable_account(user, **_by_admin())
-        return messages.admin_done("enabled", user["username"])
-
-    return _act(user_id, change)
-
-
-@bp.post("/users/<user_id>/unlock")
-def unlock(user_id: str):
-    def change(user):
-        accounts.unlock_account(user, **_by_admin())
-        return messages.admin_done("unlocked", user["username"])
-
-    return _act(user_id, change)
-
-
 @bp.post("/users/<user_id>/sessions/revoke")
 def end_sessions(user_id: str):
     def change(user):
@@ -89,24 +71,6 @@ def end_session(user_id: str, session_id: str):
     return _act(user_id, change)
 
 
-@bp.post("/users/<user_id>/admin/grant")
-def grant_admin(user_id: str):
-    def change(user):
-        granted = accounts.grant_role(user, users.ADMIN, **_by_admin())
-        return messages.admin_done("granted" if granted else "not_changed", user["username"])
-
-    return _act(user_id, change)
-
-
-@bp.post("/users/<user_id>/admin/revoke")
-def revoke_admin(user_id: str):
-    def change(user):
-        revoked = accounts.revoke_role(user, users.ADMIN, **_by_admin())
-        return messages.admin_done("revoked" if revoked else "not_changed", user["username"])
-
-    return _act(user_id, change)
-
-
 @bp.post("/users/<user_id>/delete")
 def delete(user_id: str):
     user = people.user_or_404(user_id)
@@ -121,17 +85,6 @@ def delete(user_id: str):
     return redirect(url_for("admin.users_list"))
 
 
-@bp.post("/users/<user_id>/two-factor/remove")
-def remove_second_factors(user_id: str):
-    def change(user):
-        removed = accounts.reset_two_factor(user, **_by_admin())
-        return messages.admin_done(
-            "factors_removed" if removed else "not_changed", user["username"]
-        )
-
-    return _act(user_id, change)
-
-
 @bp.post("/users/<user_id>/send-reset")
 def send_reset(user_id: str):
     def change(user):
@@ -140,3 +93,37 @@ def send_reset(user_id: str):
         return messages.admin_done("reset_sent", user["username"])
 
     return _act(user_id, change)
+
+
+def _grant_admin(user: dict[str, Any], **by: Any) -> bool:
+    return accounts.grant_role(user, users.ADMIN, **by)
+
+
+def _revoke_admin(user: dict[str, Any], **by: Any) -> bool:
+    return accounts.revoke_role(user, users.ADMIN, **by)
+
+
+# The actions that are one call of the door: its path, name, the door's function, and what is
+# said after (the door answering False: nothing changed, it was so already).
+ONE_CALL = [
+    ("enable", "enable", accounts.enable_account, "enabled"),
+    ("unlock", "unlock", accounts.unlock_account, "unlocked"),
+    ("admin/grant", "grant_admin", _grant_admin, "granted"),
+    ("admin/revoke", "revoke_admin", _revoke_admin, "revoked"),
+    ("two-factor/remove", "remove_second_factors", accounts.reset_two_factor, "factors_removed"),
+]
+
+
+def _one_call(door: Callable[..., Any], done: str) -> Callable[[str], Any]:
+    def view(user_id: str):
+        def change(user):
+            changed = door(user, **_by_admin()) is not False
+            return messages.admin_done(done if changed else "not_changed", user["username"])
+
+        return _act(user_id, change)
+
+    return view
+
+
+for path, name, door, done in ONE_CALL:
+    bp.add_url_rule(f"/users/<user_id>/{path}", name, _one_call(door, done), methods=["POST"])

@@ -5,7 +5,6 @@ is reached with a skip."""
 from __future__ import annotations
 
 import pytest
-from pymongo import monitoring
 
 from flaskr.identity import users
 from tests.admin.conftest import act, grant, user_id
@@ -20,35 +19,25 @@ pytestmark = pytest.mark.realdb
 KEEP = ("find", "filter", "sort", "limit", "projection", "hint", "aggregate", "pipeline")
 
 
-class Queries(monitoring.CommandListener):
-    """The reads the app sends: find and aggregate (count_documents) commands."""
-
-    def __init__(self):
-        self.commands: list[dict] = []
-
-    def started(self, event):
-        if event.command_name in ("find", "aggregate"):
-            self.commands.append({k: v for k, v in event.command.items() if k in KEEP})
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
 @pytest.fixture
-def queries(monkeypatch):
-    from flaskr import db as flaskr_db
+def queries(command_log):
+    """The reads the app sends from now on: find and aggregate (count_documents) commands."""
 
-    seen = Queries()
-    make_client = flaskr_db.make_client
+    class Reads:
+        start = len(command_log.commands)
 
-    def listening(uri, timeout_ms=3000, listeners=None):
-        return make_client(uri, timeout_ms, [*(listeners or []), seen])
+        @property
+        def commands(self) -> list[dict]:
+            return [
+                {k: v for k, v in c.items() if k in KEEP}
+                for c in command_log.commands[self.start :]
+                if {"find", "aggregate"} & set(c)
+            ]
 
-    monkeypatch.setattr(flaskr_db, "make_client", listening)
-    return seen
+        def clear(self) -> None:
+            self.start = len(command_log.commands)
+
+    return Reads()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -15,6 +14,7 @@ from flaskr.identity.audit import CLI
 from flaskr.web.context import settings
 from tests.admin.conftest import user_id
 from tests.support.live import ROOT, app_env
+from tests.support.threads import together
 from tests.support.users import add_user
 from tests.support.web import csrf_token, signed_in_client
 
@@ -32,23 +32,6 @@ def restore(app) -> None:
             accounts.enable_account(user, actor=CLI, settings=settings())
             accounts.grant_role(user, "admin", actor=CLI, settings=settings())
         assert (users.count_active_admins(), admins.count()) == (2, 2)
-
-
-def together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait(30)
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 @pytest.fixture

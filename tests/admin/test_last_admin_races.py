@@ -12,6 +12,7 @@ from flaskr.db import collection
 from flaskr.identity import accounts, admins, users
 from flaskr.identity.audit import CLI
 from flaskr.web.context import settings
+from tests.support.threads import together
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.realdb
@@ -29,29 +30,6 @@ def disable(app, name):
 
 def delete(app, name):
     return accounts.delete_account(users.find_user(name), actor=CLI, settings=settings())
-
-
-def at_once(app, *calls):
-    """Run each `call()` in its own thread (app context each), started together; return what
-    each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        with app.app_context():
-            barrier.wait(30)
-            try:
-                results[i] = call()
-            except Exception as e:  # the refusal is the result under test
-                results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def two_admins(app):
@@ -73,7 +51,7 @@ def two_admins(app):
 def test_of_two_racing_departures_of_the_last_two_admins_one_is_refused(app, first, second):
     for _ in range(ROUNDS):
         two_admins(app)
-        results = at_once(app, lambda: first(app, "alice"), lambda: second(app, "bob"))
+        results = together(lambda: first(app, "alice"), lambda: second(app, "bob"), app=app)
         refused = [r for r in results if isinstance(r, accounts.LastAdmin)]
         assert len(refused) == 1, results
         assert not any(isinstance(r, Exception) and r not in refused for r in results), results

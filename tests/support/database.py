@@ -73,16 +73,19 @@ class DedicatedServer:
 
 
 class CommandLog(monitoring.CommandListener):
-    """Every command the app's client sends: (name, collection, write concern)."""
+    """Every command the app's client sends: (name, collection, write concern) in `seen`, and
+    the commands themselves in `commands`."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, object, dict]] = []
+        self.commands: list[dict] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         command = event.command
         self.seen.append(
             (event.command_name, command.get(event.command_name), command.get("writeConcern", {}))
         )
+        self.commands.append(dict(command))
 
     def succeeded(self, event) -> None:
         pass
