@@ -101,6 +101,7 @@ NOT_SIGNED_IN = "You are not signed in."
 NO_SUCH_ENDPOINT = "There is no such API endpoint."
 METHOD_NOT_ALLOWED = "This endpoint does not accept that method; see the Allow header."
 TOO_LARGE = "The request body is too large."
+SEND_FORM = "This page accepts form submissions only."
 SEND_JSON = "Send a JSON body with Content-Type: application/json."
 INVALID_JSON = "The body is not valid JSON."
 NOT_AN_OBJECT = "The body must be a JSON object."
@@ -118,6 +119,7 @@ ERROR_TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Request too large",
+    415: "Unsupported request",
     422: "Invalid input",
     429: "Too many requests",
     500: "Something went wrong",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
@@ -13,22 +12,23 @@ from ..web.fields import (
     new_password_field,
     username_field,
 )
+from ..web.formdata import Form
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     username = username_field("Username", messages.CHOOSE_USERNAME, new=True)
     password = new_password_field(
         "Password", messages.CHOOSE_PASSWORD, lambda form: form.username.data
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = username_field("Username", messages.ENTER_USERNAME, new=False)
     password = current_password_field("Password", messages.ENTER_PASSWORD)
     remember = BooleanField("Keep me signed in on this device")
 
 
-class SecondStepForm(FlaskForm):
+class SecondStepForm(Form):
     method = TextField("Method", validators=[DataRequired()])
     code = TextField(
         "Code",
