@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from pymongo import monitoring
 from pymongo.database import Database
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 from pymongo.write_concern import WriteConcern
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 # majority of a replica set), so an acknowledged sign-up survives a crash or a failover.
 DURABLE = WriteConcern(w="majority", j=True)
 
-# Errors that mean "the database cannot be reached", answered with 503.
-UNAVAILABLE = (ConnectionFailure,)
+# Errors that mean "the database cannot be reached" (or not within the request's budget),
+# answered with 503. A budget that runs out mid-command is ExecutionTimeout or WTimeoutError.
+UNAVAILABLE = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,22 @@ def _redacted(uri: str) -> str:
     return scheme + sep + rest
 
 
+class RequestBudget:
+    """WSGI middleware: all of one request's database work shares one MONGO_TIMEOUT_MS
+    deadline (pymongo's client-side operation timeout), so a hung database gets a 503 in that
+    time, not after each of several socket reads has waited its own timeout."""
+
+    def __init__(self, wsgi_app: Any, seconds: float) -> None:
+        self.wsgi_app = wsgi_app
+        self.seconds = seconds
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        with pymongo.timeout(self.seconds):
+            return self.wsgi_app(environ, start_response)
+
+
 def init_app(app: Flask, indexes: list[Index]) -> None:
     """Bind the client to `app`; `indexes` are every store module's, gathered by the factory."""
     app.extensions["flaskr.mongo"] = Mongo(app, indexes)
+    app.wsgi_app = RequestBudget(app.wsgi_app, app.config["MONGO_TIMEOUT_MS"] / 1000)  # type: ignore[method-assign]
     app.cli.add_command(init_db_command)

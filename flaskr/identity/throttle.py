@@ -54,6 +54,9 @@ class Limits:
             per_user=int(config["LOGIN_MAX_FAILURES"]),
             per_ip=int(config["LOGIN_MAX_FAILURES_PER_IP"]),
             window=timedelta(seconds=int(config["LOGIN_LOCKOUT_SECONDS"])),
+            # The wait ends within the request's database budget (MONGO_TIMEOUT_MS), leaving
+            # half of it for the attempt's own work.
+            patience=min(3.0, int(config["MONGO_TIMEOUT_MS"]) / 2000),
         )
 
 
