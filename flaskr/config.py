@@ -7,6 +7,7 @@ import secrets
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -40,6 +41,17 @@ DEFAULTS: dict[str, object] = {
     "PASSWORD_MAX_LENGTH": 1024,
     "PASSWORD_MIN_SCORE": 3,
     "AUDIT_RETENTION_DAYS": 90,
+    # E-mail addresses, links and notices (identity/addresses.py, tokens.py, recovery.py; mail/).
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "EMAIL_REQUIRED": False,
+    "SIGN_IN_WITH_EMAIL": True,
+    "EMAIL_CONFIRM_HOURS": 24,
+    "RESET_MINUTES": 60,
+    "FORGOT_RATE_LIMIT": "5 per hour",
+    "FORGOT_RATE_LIMIT_PER_IP": "20 per hour",
+    "CONFIRM_RATE_LIMIT": "5 per hour",
+    "NOTIFY_NEW_DEVICE": True,
+    "DEVICE_COOKIE_DAYS": 400,
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
@@ -53,8 +65,10 @@ class ConfigError(SystemExit):
 def load_config(app: Flask, test_config: dict | None) -> None:
     """Apply defaults, then instance/config.py, then FLASKR_* env vars, then `test_config`."""
     app.config.from_mapping(DEFAULTS)
-    # Production mode needs to know whether MONGO_URI was given or is only the default.
+    # Production mode needs to know whether MONGO_URI and PUBLIC_URL were given or are only
+    # the defaults.
     default_uri = app.config.pop("MONGO_URI")
+    default_public_url = app.config.pop("PUBLIC_URL")
     app.config.from_pyfile("config.py", silent=True)
     for name in ("MONGO_URI", "LOG_FORMAT"):
         if os.environ.get(name):
@@ -68,6 +82,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if app.config["PRODUCTION"]:
         check_production(app.config)
     app.config.setdefault("MONGO_URI", default_uri)
+    app.config["PUBLIC_URL"] = public_url(app.config.get("PUBLIC_URL") or default_public_url)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     # Flask-Login reads the remember-me lifetime from this key.
@@ -115,3 +130,25 @@ def check_production(config: dict) -> None:
             "flaskr: PRODUCTION is on but MONGO_URI is not set; set MONGO_URI to the "
             "database, e.g. mongodb://127.0.0.1:27017/flaskr."
         )
+    if not config.get("PUBLIC_URL"):
+        raise ConfigError(
+            "flaskr: PRODUCTION is on but PUBLIC_URL is not set; set FLASKR_PUBLIC_URL to the "
+            "address people use, e.g. https://auth.example.com (links in e-mail use it)."
+        )
+
+
+def public_url(value: object) -> str:
+    """`value` as the site's public address (scheme, host, optional path; no trailing '/'),
+    or ConfigError: every link in an e-mail starts with it, never with a request's Host."""
+    text = str(value).strip()
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 (urlsplit checks the port only when asked)
+    except ValueError:
+        parts = parts._replace(scheme="")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"flaskr: PUBLIC_URL must be an http(s) address like https://auth.example.com, "
+            f"not {text!r}."
+        )
+    return text.rstrip("/")

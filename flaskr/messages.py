@@ -90,6 +90,95 @@ SIGNED_OUT_THIS_DEVICE = "You have signed out on this device."
 SESSION_SIGNED_OUT = "That session has been signed out."
 ACCOUNT_DELETED = "Your account and everything stored about it have been deleted."
 
+# E-mail addresses, links and password resets.
+EMAIL_INVALID = "Enter a valid e-mail address, like name@example.com."
+EMAIL_REQUIRED = "Enter your e-mail address."
+ENTER_EMAIL = "Enter your e-mail address."
+RESET_LINK_SENT = "If an account has that address, we have sent a link to it."
+LINK_INVALID = (
+    "This link cannot be used: it has already been used, a newer link or a new password has "
+    "replaced it, or it has expired."
+)
+PASSWORD_RESET_DONE = "Your password has been changed. Please sign in with your new password."  # noqa: S105
+EMAIL_CONFIRMED = "Your e-mail address is confirmed."
+EMAIL_TAKEN = "Another account uses that e-mail address now."
+EMAIL_UNCHANGED = "That is already your e-mail address."
+EMAIL_REMOVED = "Your e-mail address has been removed."
+NOTHING_TO_CONFIRM = "No e-mail address is waiting to be confirmed."
+NO_EMAIL = "Your account has no e-mail address."
+TOO_MANY_CONFIRMATIONS = "Too many confirmation e-mails for your account. Please try again later."
+
+
+def confirmation_sent(address: str) -> str:
+    return (
+        f"We have sent a confirmation link to {address}. The address becomes yours when you "
+        "follow it."
+    )
+
+
+# E-mail messages (mail/; the layout is in templates/mail/). Link mails first.
+MAIL_CONFIRM_SUBJECT = "Confirm your e-mail address"
+MAIL_RESET_SUBJECT = "Reset your password"
+MAIL_IGNORE = "If it was not you, ignore this message: nothing changes unless the link is used."
+
+
+def mail_confirm(username: str, hours: float) -> str:
+    return (
+        f"Someone, we hope you, asked to use this address for the account {username}. To "
+        f"confirm it, open this link within {hours:g} hours and press the button:"
+    )
+
+
+def mail_reset(username: str, minutes: float) -> str:
+    return (
+        f"Someone, we hope you, asked to reset the password of the account {username}. To "
+        f"choose a new one, open this link within {minutes:g} minutes:"
+    )
+
+
+# Security notices: (subject, what happened). Each also says when, from where, and what to do.
+NOTICES = {
+    "new_device": (
+        "New sign-in to your account",
+        "Your account {username} was signed in to from a device it had not used before.",
+    ),
+    "password_changed": (
+        "Your password was changed",
+        "The password of your account {username} was changed.",
+    ),
+    "password_reset": (
+        "Your password was reset",
+        "The password of your account {username} was reset with a link sent to this address. "
+        "Every device signed in to the account was signed out.",
+    ),
+    "email_changed": (
+        "Your e-mail address was changed",
+        "Your account {username} now uses another e-mail address. This address will no "
+        "longer receive its messages or password reset links.",
+    ),
+    "email_removed": (
+        "Your e-mail address was removed",
+        "This address was removed from your account {username}. It will no longer receive "
+        "its messages or password reset links.",
+    ),
+    "email_claimed": (
+        "Someone tried to use your e-mail address",
+        "Someone asked to use this address, which belongs to your account {username}, for "
+        "another account. Nothing was changed, and no link was sent to them.",
+    ),
+    "locked": (
+        "Too many failed sign-ins to your account",
+        "There were too many failed attempts to sign in to your account {username}, so "
+        "signing in to it is paused for a while.",
+    ),
+}
+NOTICE_NOT_YOU = (
+    "If this was not you, someone else may know your password: reset it now at the link "
+    "below, and sign out the devices you do not know on your account page."
+)
+NOTICE_BY_ADMIN = "an administrator (command line)"
+
+
 # Form bodies.
 FIELD_REPEATED = "Send each field once."
 FIELD_NOT_TEXT = "This field must be text."
@@ -142,6 +231,12 @@ EVENTS = {
     "account_enabled": "Account enabled",
     "account_unlocked": "Sign-in lockout lifted",
     "account_deleted": "Account deleted",
+    "email_change_requested": "Asked to use a new e-mail address",
+    "email_confirmed": "E-mail address confirmed",
+    "email_removed": "E-mail address removed",
+    "email_claimed": "Someone tried to use your e-mail address for another account",
+    "password_reset_requested": "Password reset link sent",
+    "password_reset": "Password reset through an e-mailed link",
 }
 
 # Who made a change, as "Recent activity" says it (actor "self" says nothing).

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
 from .. import messages
-from ..identity import accounts, clock, sessions, signin
+from ..identity import accounts, clock, sessions, signin, users
 from ..web import login as flow
 from ..web.context import account, actor, settings
 from .forms import ChangePasswordForm, DeleteAccountForm
@@ -29,25 +29,35 @@ def _page(password_form=None, delete_form=None, status: int = 200, headers=None)
             key=lambda s: s["_id"] != current_user.session_id,
         ),
         this_session=current_user.session_id,
+        email=users.email_of(current_user.doc),
         password_form=password_form or ChangePasswordForm(formdata=None),
         delete_form=delete_form or DeleteAccountForm(formdata=None),
     )
     return page, status, headers or {}
 
 
-def _password_refused(form, field, form_name: str):
-    """The page to answer unless the form is valid and `field` holds the user's password."""
+def password_refused(form, field, page):
+    """`page(status, headers)` to answer, unless the form is valid and `field` holds the
+    user's password (then None)."""
     if not form.validate_on_submit():
-        return _page(**{form_name: form}, status=400)
+        return page(400, {})
     confirmed = flow.confirm_password(field.data)
     if isinstance(confirmed, signin.Throttled):
         flash(messages.too_many_attempts(confirmed.retry_after), "error")
-        headers = {"Retry-After": str(confirmed.retry_after)}
-        return _page(**{form_name: form}, status=429, headers=headers)
+        return page(429, {"Retry-After": str(confirmed.retry_after)})
     if confirmed:
         return None
     field.errors.append(messages.WRONG_CURRENT_PASSWORD)
-    return _page(**{form_name: form}, status=400)
+    return page(400, {})
+
+
+def _password_refused(form, field, form_name: str):
+    """`password_refused` for a form of the account page."""
+    return password_refused(
+        form,
+        field,
+        lambda status, headers: _page(**{form_name: form}, status=status, headers=headers),
+    )
 
 
 @bp.get("")

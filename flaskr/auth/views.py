@@ -37,7 +37,11 @@ def register():
         count_registration()
         try:
             accounts.create_account(
-                form.username.data, form.password.data, actor=actor(), settings=settings()
+                form.username.data,
+                form.password.data,
+                email=form.email.data or None,
+                actor=actor(),
+                settings=settings(),
             )
         except users.UsernameTaken:
             form.username.errors.append(messages.USERNAME_TAKEN)
@@ -47,7 +51,10 @@ def register():
             return redirect(url_for("auth.login"))
     elif form.is_submitted():
         status = 400
-    return render_template("auth/register.html", form=form), status
+    page = render_template(
+        "auth/register.html", form=form, email_required=settings().email_required
+    )
+    return page, status
 
 
 def _answer(outcome, page: str, form):

@@ -1,20 +1,33 @@
 """The one door for changes to an account: every view, API route and CLI command calls it.
 
 Each change keeps the rules that come with it (disabling ends every session, a new password
-ends the other sessions and lifts a lockout, deletion removes everything the account owns),
+ends the other sessions, lifts a lockout and kills reset links, an address counts once it is
+confirmed, deletion removes everything the account owns),
 writes the audit event with its `actor`, and then sends the signal of the same name
 (signals.py) for the features that react to it, such as e-mail notices.
 """
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
-from . import audit, clock, sessions, signals, throttle, users
+from .. import messages
+from . import addresses, audit, clock, sessions, signals, throttle, tokens, users
 from .audit import Actor
 from .settings import Settings
 
 User = dict[str, Any]  # a user document, or at least its "_id" and "username"
+
+
+class Asked(enum.Enum):
+    """What asking to use an address led to."""
+
+    SENT = "sent"  # a confirmation link is on its way to the address
+    # Another account has confirmed it: its owner was told instead. The person who asked
+    # must get the answer SENT gets, or a form would tell which addresses have accounts.
+    IN_USE = "in_use"
+    UNCHANGED = "unchanged"  # it is already this account's confirmed address
 
 
 class Invalid(Exception):
@@ -54,22 +67,161 @@ def _done(event: str, user: User, *, actor: Actor, settings: Settings, **details
     )
 
 
-def create_account(username: str, password: str, *, actor: Actor, settings: Settings) -> User:
-    """A new account; raises Invalid (policy) or users.UsernameTaken."""
+def create_account(
+    username: str, password: str, *, email: str | None = None, actor: Actor, settings: Settings
+) -> User:
+    """A new account, with `email` (optional unless settings.email_required) awaiting
+    confirmation; raises Invalid (policy) or users.UsernameTaken."""
     policy = settings.policy
     problems = {
         name: reason
         for name, reason in (
             ("username", policy.username_problem(username)),
             ("password", policy.password_problem(password, username)),
+            ("email", _email_problem(email, settings)),
         )
         if reason
     }
     if problems:
         raise Invalid(problems)
-    user = users.create_user(username, password, settings.rounds)
+    email = addresses.checked(email) if email else None
+    user = users.create_user(username, password, settings.rounds, email=email)
     _done(audit.ACCOUNT_CREATED, user, actor=actor, settings=settings)
+    if email:
+        _ask_confirmation(user, email, actor=actor, settings=settings)
     return user
+
+
+def _email_problem(email: str | None, settings: Settings) -> str | None:
+    if not email:
+        return messages.EMAIL_REQUIRED if settings.email_required else None
+    try:
+        addresses.checked(email)
+    except addresses.BadAddress as e:
+        return str(e)
+    return None
+
+
+def _ask_confirmation(user: User, email: str, *, actor: Actor, settings: Settings) -> Asked:
+    """Send `email` a link that confirms it for `user`, replacing any earlier link; when
+    another account has confirmed it, tell that account's owner instead."""
+    tokens.revoke(user["_id"], tokens.CONFIRM_EMAIL)
+    owner = users.find_by_email(email)
+    if owner is not None and owner["_id"] != user["_id"]:
+        _done(audit.EMAIL_CLAIMED, owner, actor=actor, settings=settings)
+        token, asked = None, Asked.IN_USE
+    else:
+        life = settings.confirm_lifetime
+        token = tokens.issue(tokens.CONFIRM_EMAIL, user["_id"], address=email, life=life)
+        asked = Asked.SENT
+    # The link goes out by mail (mail.notices) when there is one.
+    _done(
+        audit.EMAIL_CHANGE_REQUESTED,
+        user,
+        actor=actor,
+        settings=settings,
+        address=email,
+        token=token,
+    )
+    return asked
+
+
+def request_email(user: User, email: str, *, actor: Actor, settings: Settings) -> Asked:
+    """Ask to use `email` for `user`: it takes effect once confirmed through the link sent to
+    it (the confirmed address, if any, stays until then). Invalid for a bad address."""
+    try:
+        email = addresses.checked(email)
+    except addresses.BadAddress as e:
+        raise Invalid({"email": str(e)}) from None
+    if addresses.key(email) == user.get("email_key"):
+        users.clear_pending_email(user["_id"])
+        tokens.revoke(user["_id"], tokens.CONFIRM_EMAIL)
+        return Asked.UNCHANGED
+    users.set_pending_email(user["_id"], email)
+    return _ask_confirmation(user, email, actor=actor, settings=settings)
+
+
+def resend_confirmation(user: User, *, actor: Actor, settings: Settings) -> Asked | None:
+    """Send the link for the address awaiting confirmation again (a new link: the old one
+    dies); None when no address awaits it."""
+    if not user.get("pending_email"):
+        return None
+    return _ask_confirmation(user, user["pending_email"], actor=actor, settings=settings)
+
+
+def confirm_email(link: str, *, actor: Actor, settings: Settings) -> User | None:
+    """Use the confirmation `link` token: its address becomes the account's; return the user
+    as it was before (None: the link is unknown, used, revoked or expired). Raises
+    users.EmailTaken when another account confirmed the address first."""
+    record = tokens.consume(link, tokens.CONFIRM_EMAIL)
+    if record is None:
+        return None
+    before = users.confirm_email(record["user_id"], record["address"])
+    if before is None:
+        return None
+    if before.get("email"):
+        # Reset links went to the old address: only the new one may receive them now.
+        tokens.revoke(before["_id"], tokens.RESET_PASSWORD)
+    _done(
+        audit.EMAIL_CONFIRMED,
+        before,
+        actor=actor,
+        settings=settings,
+        address=record["address"],
+        previous=before.get("email"),
+    )
+    return before
+
+
+def remove_email(user: User, *, actor: Actor, settings: Settings) -> bool:
+    """Forget the account's addresses and the links sent to them; False if it had none."""
+    before = users.remove_email(user["_id"])
+    if before is None or not (before.get("email") or before.get("pending_email")):
+        return False
+    tokens.revoke(user["_id"], tokens.CONFIRM_EMAIL)
+    tokens.revoke(user["_id"], tokens.RESET_PASSWORD)
+    # The removed confirmed address hears of it (mail.notices).
+    _done(audit.EMAIL_REMOVED, user, actor=actor, settings=settings, address=before.get("email"))
+    return True
+
+
+def request_reset(user: User, *, actor: Actor, settings: Settings) -> bool:
+    """Send a password reset link to the account's confirmed address, killing older links;
+    False (nothing sent) when it has none or is disabled."""
+    if not user.get("email") or user.get("disabled"):
+        return False
+    tokens.revoke(user["_id"], tokens.RESET_PASSWORD)
+    token = tokens.issue(
+        tokens.RESET_PASSWORD, user["_id"], address=user["email"], life=settings.reset_lifetime
+    )
+    _done(
+        audit.PASSWORD_RESET_REQUESTED,
+        user,
+        actor=actor,
+        settings=settings,
+        address=user["email"],
+        token=token,
+    )
+    return True
+
+
+def reset_password(
+    user: User, password: str, *, link: str, actor: Actor, settings: Settings
+) -> int | None:
+    """Use the reset `link` token to set `password`: every session of the account ends, every
+    other reset link dies, a lockout lifts. Return sessions ended, None if the link was used
+    meanwhile; Invalid for a password the policy refuses (the link stays usable)."""
+    problem = settings.policy.password_problem(password, user["username"])
+    if problem:
+        raise Invalid({"password": problem})
+    if tokens.consume(link, tokens.RESET_PASSWORD, user["_id"]) is None:
+        return None
+    users.set_password(user["_id"], password, settings.rounds)
+    ended = sessions.end_user_sessions(user["_id"])
+    tokens.revoke(user["_id"], tokens.RESET_PASSWORD)
+    throttle.clear_user(users.username_key(user["username"]))
+    _done(audit.PASSWORD_RESET, user, actor=actor, settings=settings, sessions_ended=ended)
+    return ended
 
 
 def change_password(
@@ -83,6 +235,8 @@ def change_password(
     users.set_password(user["_id"], password, settings.rounds)
     # Other devices, remember-me cookies included, must sign in with the new password.
     ended = sessions.end_user_sessions(user["_id"], keep=keep)
+    # A reset link sent before the change must not undo it.
+    tokens.revoke(user["_id"], tokens.RESET_PASSWORD)
     throttle.clear_user(users.username_key(user["username"]))
     _done(audit.PASSWORD_CHANGED, user, actor=actor, settings=settings, sessions_ended=ended)
     return ended
@@ -134,6 +288,7 @@ def delete_account(user: User, *, actor: Actor, settings: Settings) -> int:
     users.delete_user(user["_id"])
     ended = sessions.end_user_sessions(user["_id"])
     audit.delete_user_events(user["_id"])
+    tokens.delete_user_tokens(user["_id"])
     throttle.clear_user(users.username_key(user["username"]))
     _done(
         audit.ACCOUNT_DELETED,

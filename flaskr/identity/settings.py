@@ -24,6 +24,10 @@ class Settings:
     audit_retention: timedelta
     pending_lifetime: timedelta = timedelta(minutes=5)
     factors: tuple[Factor, ...] = ()
+    email_required: bool = False
+    sign_in_with_email: bool = True
+    confirm_lifetime: timedelta = timedelta(hours=24)
+    reset_lifetime: timedelta = timedelta(minutes=60)
 
     @classmethod
     def from_config(cls, config: Any, factors: Sequence[Factor] = ()) -> Settings:
@@ -34,6 +38,10 @@ class Settings:
             limits=Limits.from_config(config),
             audit_retention=timedelta(days=int(config["AUDIT_RETENTION_DAYS"])),
             factors=tuple(factors),
+            email_required=bool(config["EMAIL_REQUIRED"]),
+            sign_in_with_email=bool(config["SIGN_IN_WITH_EMAIL"]),
+            confirm_lifetime=timedelta(hours=float(config["EMAIL_CONFIRM_HOURS"])),
+            reset_lifetime=timedelta(minutes=float(config["RESET_MINUTES"])),
         )
 
     def factor(self, name: str) -> Factor | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..db import Index, collection
-from . import audit, clock, sessions, throttle, users
+from . import audit, clock, devices, sessions, throttle, users
 from .accounts import happened
 from .audit import Actor
 from .settings import Settings
@@ -64,34 +64,47 @@ def _hash(token: str) -> str:
 
 
 def check_password(
-    user_key_of: str, password: str, *, actor: Actor, settings: Settings, user_id: Any = None
+    identifier: str, password: str, *, actor: Actor, settings: Settings
 ) -> dict[str, Any] | Refused | Throttled:
-    """The user whose name is `user_key_of` if `password` is theirs: throttled and audited.
+    """The user a sign-in as `identifier` (a username, or a confirmed address) is about, if
+    `password` is theirs: throttled and audited.
 
-    `user_id` labels a refused attempt's audit event when the caller already knows it (a
-    signed-in user confirming their password); otherwise it is looked up only then.
+    Failures count per account, whichever identifier was typed, so alternating a username
+    and an address does not double the budget; with no such account, per typed identifier.
     """
-    key, now = users.username_key(user_key_of), clock.now()
+    user = users.sign_in_candidate(
+        identifier, settings.policy, by_email=settings.sign_in_with_email
+    )
+    key = users.username_key(user["username"] if user else identifier)
+    now = clock.now()
+    user_id = user["_id"] if user else None
     try:
         # Reserved before the password check, so parallel guesses cannot pass the limit.
         throttle.reserve(key, actor.ip, now=now, limits=settings.limits)
     except throttle.Throttled as e:
-        if user_id is None:
-            candidate = users.sign_in_candidate(user_key_of, settings.policy)
-            user_id = candidate["_id"] if candidate else None
-        # Every refusal is logged; the account's activity keeps the first of each lockout.
-        happened(audit.SIGN_IN_THROTTLED, user_id, actor=actor, settings=settings, store=e.first)
-        return Throttled(e.retry_after)
-    user = users.sign_in_candidate(user_key_of, settings.policy)
+        return _throttled(e, user_id, actor, settings)
     if not users.password_matches(user, password, settings.rounds):
         throttle.record_failure(key, actor.ip, now=now, limits=settings.limits)
-        happened(
-            audit.SIGN_IN_FAILED, user["_id"] if user else None, actor=actor, settings=settings
-        )
+        happened(audit.SIGN_IN_FAILED, user_id, actor=actor, settings=settings)
         return Refused()
     throttle.record_success(key, actor.ip)
     assert user is not None  # password_matches is False without a user
     return user
+
+
+def _throttled(e: throttle.Throttled, user_id: Any, actor: Actor, settings: Settings) -> Throttled:
+    # Every refusal is logged; the account's activity keeps the first of each lockout, and
+    # its owner hears of that one (mail.notices) when the account's own counter is full.
+    happened(
+        audit.SIGN_IN_THROTTLED,
+        user_id,
+        actor=actor,
+        settings=settings,
+        store=e.first,
+        first=e.first,
+        account_locked=e.account,
+    )
+    return Throttled(e.retry_after)
 
 
 def begin(
@@ -131,12 +144,27 @@ def finish(
 ) -> SignedIn | Refused | Throttled | Expired:
     """The second step: `answer` for factor `method` completes the pending sign-in `token`."""
     record = pending(token)
-    factor = settings.factor(method)
     if record is None:
         return Expired()
     user = users.find_user_by_id(record["user_id"])
     if user is None or user.get("disabled"):
         return Expired()
+    refused = check_factor(user, method, answer, actor=actor, settings=settings)
+    if refused is not None:
+        return refused
+    # Single use: of two requests that both passed, only the one that takes the record signs in.
+    if collection(PENDING, durable=True).find_one_and_delete({"_id": record["_id"]}) is None:
+        return Expired()
+    happened(audit.SECOND_STEP_PASSED, user["_id"], actor=actor, settings=settings, method=method)
+    return start_session(user, remember=record["remember"], actor=actor, settings=settings)
+
+
+def check_factor(
+    user: dict[str, Any], method: str, answer: str, *, actor: Actor, settings: Settings
+) -> Refused | Throttled | None:
+    """None if `answer` passes `user`'s factor `method` (a second sign-in step, or the proof a
+    password reset asks of an account with a factor); throttled and audited like a sign-in."""
+    factor = settings.factor(method)
     if factor is None or not factor.enrolled(user):
         return Refused()
     key, now = users.username_key(user["username"]), clock.now()
@@ -144,10 +172,7 @@ def finish(
     try:
         throttle.reserve(key, actor.ip, now=now, limits=settings.limits, namespace=step)
     except throttle.Throttled as e:
-        happened(
-            audit.SIGN_IN_THROTTLED, user["_id"], actor=actor, settings=settings, store=e.first
-        )
-        return Throttled(e.retry_after)
+        return _throttled(e, user["_id"], actor, settings)
     if not factor.verify(user, answer, now):
         throttle.record_failure(key, actor.ip, now=now, limits=settings.limits, namespace=step)
         happened(
@@ -155,11 +180,7 @@ def finish(
         )
         return Refused()
     throttle.record_success(key, actor.ip, namespace=step)
-    # Single use: of two requests that both passed, only the one that takes the record signs in.
-    if collection(PENDING, durable=True).find_one_and_delete({"_id": record["_id"]}) is None:
-        return Expired()
-    happened(audit.SECOND_STEP_PASSED, user["_id"], actor=actor, settings=settings, method=method)
-    return start_session(user, remember=record["remember"], actor=actor, settings=settings)
+    return None
 
 
 def start_session(
@@ -182,8 +203,23 @@ def start_session(
     if signed_in is None:
         sessions.end_session(record["_id"])
         return Refused()
-    happened(audit.SIGN_IN, user["_id"], actor=actor, settings=settings)
+    happened(
+        audit.SIGN_IN,
+        user["_id"],
+        actor=actor,
+        settings=settings,
+        new_device=_new_device(user, actor),
+    )
     return SignedIn(signed_in, token, record)
+
+
+def _new_device(user: dict[str, Any], actor: Actor) -> bool:
+    """Remember the actor's device for `user`; True if the account had signed in before, but
+    never from it (an account's first device is not news)."""
+    device = devices.hashed(actor.device)
+    if device is None or users.knows_device(user, device):
+        return False
+    return users.remember_device(user["_id"], device) and bool(user.get("known_devices"))
 
 
 def confirm_password(
@@ -191,9 +227,7 @@ def confirm_password(
 ) -> bool | Throttled:
     """Whether `password` is the signed-in `user`'s, throttled like a sign-in (so a stolen
     session cannot be used to guess the password)."""
-    checked = check_password(
-        user["username"], password, actor=actor, settings=settings, user_id=user["_id"]
-    )
+    checked = check_password(user["username"], password, actor=actor, settings=settings)
     return checked if isinstance(checked, Throttled) else not isinstance(checked, Refused)
 
 

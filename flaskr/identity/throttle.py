@@ -31,11 +31,13 @@ POLL_SECONDS = 0.05
 class Throttled(Exception):
     """Too many recent failures for this username or address."""
 
-    def __init__(self, retry_after: int, first: bool = False) -> None:
+    def __init__(self, retry_after: int, first: bool = False, account: bool = False) -> None:
         super().__init__(f"retry after {retry_after} s")
         self.retry_after = retry_after
         # The first refusal of this lockout: the one worth an audit event.
         self.first = first
+        # The account's own counter is full (not only the client address's).
+        self.account = account
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def reserve(
     user_key = user_counter(username_key, namespace)
     wait = _take_patiently(user_key, limits.per_user, now, limits)
     if wait is not None:
-        raise Throttled(wait, _first_refusal(user_key, limits.per_user))
+        raise Throttled(wait, _first_refusal(user_key, limits.per_user), account=True)
     ip_key = ip_counter(ip)
     wait = _take_patiently(ip_key, limits.per_ip, now, limits)
     if wait is not None:

@@ -7,17 +7,34 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..db import Index, collection
-from . import clock, passwords
+from . import addresses, clock, passwords
 from .policy import Policy, folded
 
-INDEXES = [Index("users", "username_key", unique=True, name="username_key_unique")]
+INDEXES = [
+    Index("users", "username_key", unique=True, name="username_key_unique"),
+    # One account per confirmed address; addresses awaiting confirmation are not in it.
+    Index(
+        "users",
+        "email_key",
+        unique=True,
+        partialFilterExpression={"email_key": {"$type": "string"}},
+        name="email_key_unique_confirmed",
+    ),
+]
+# How many devices an account remembers (the most recently added ones).
+KNOWN_DEVICES = 32
 
 
 class UsernameTaken(Exception):
     """Another account already has this username (compared case-insensitively)."""
+
+
+class EmailTaken(Exception):
+    """Another account has confirmed this address (compared case-insensitively)."""
 
 
 def username_key(username: str) -> str:
@@ -25,8 +42,11 @@ def username_key(username: str) -> str:
     return folded(username)
 
 
-def create_user(username: str, password: str, rounds: int) -> dict[str, Any]:
-    """Insert a new user; raise UsernameTaken if the normalised name exists."""
+def create_user(
+    username: str, password: str, rounds: int, *, email: str | None = None
+) -> dict[str, Any]:
+    """Insert a new user, with `email` awaiting confirmation; raise UsernameTaken if the
+    normalised name exists."""
     doc = {
         "username": username,
         "username_key": username_key(username),
@@ -36,6 +56,8 @@ def create_user(username: str, password: str, rounds: int) -> dict[str, Any]:
         "last_login_at": None,
         "previous_login_at": None,
     }
+    if email:
+        doc |= {"pending_email": email, "pending_email_key": addresses.key(email)}
     try:
         collection("users", durable=True).insert_one(doc)
     except DuplicateKeyError:
@@ -54,9 +76,21 @@ def find_user_by_id(user_id: ObjectId) -> dict[str, Any] | None:
     return collection("users").find_one({"_id": user_id})
 
 
-def sign_in_candidate(username: str, policy: Policy) -> dict[str, Any] | None:
-    """The user a sign-in as `username` is about, or None (no such user, or not a username)."""
-    return find_user(username) if policy.username_problem(username) is None else None
+def find_by_email(address: str) -> dict[str, Any] | None:
+    """The user whose confirmed address is `address` (any case), or None."""
+    key = addresses.key_or_none(address)
+    # A string that is not an address still costs the same query as one that is.
+    return collection("users").find_one({"email_key": key or ""})
+
+
+def sign_in_candidate(
+    identifier: str, policy: Policy, *, by_email: bool = False
+) -> dict[str, Any] | None:
+    """The user a sign-in as `identifier` is about, or None: a username, or with `by_email`
+    a confirmed address (usernames never contain '@')."""
+    if by_email and "@" in identifier:
+        return find_by_email(identifier)
+    return find_user(identifier) if policy.username_problem(identifier) is None else None
 
 
 def password_matches(user: dict[str, Any] | None, password: str, rounds: int) -> bool:
@@ -101,6 +135,66 @@ def set_password(user_id: ObjectId, password: str, rounds: int) -> bool:
         },
     )
     return result.matched_count == 1
+
+
+def email_of(user: dict[str, Any]) -> tuple[str | None, bool]:
+    """The address to show for `user` and whether it is confirmed: the confirmed one, else the
+    one awaiting confirmation (None: no address)."""
+    if user.get("email"):
+        return user["email"], True
+    return user.get("pending_email"), False
+
+
+def set_pending_email(user_id: ObjectId, email: str) -> bool:
+    """Record `email` as awaiting confirmation (the confirmed address stays until then)."""
+    change = {"$set": {"pending_email": email, "pending_email_key": addresses.key(email)}}
+    return collection("users", durable=True).update_one({"_id": user_id}, change).matched_count == 1
+
+
+def clear_pending_email(user_id: ObjectId) -> None:
+    collection("users", durable=True).update_one(
+        {"_id": user_id}, {"$unset": {"pending_email": "", "pending_email_key": ""}}
+    )
+
+
+def confirm_email(user_id: ObjectId, email: str) -> dict[str, Any] | None:
+    """Make `email`, awaiting confirmation, the user's address; return the user as it was
+    before (its old address), or None if it no longer awaits `email`. EmailTaken if another
+    account confirmed it first (the unique index decides)."""
+    key = addresses.key(email)
+    try:
+        return collection("users", durable=True).find_one_and_update(
+            {"_id": user_id, "pending_email_key": key},
+            {
+                "$set": {"email": email, "email_key": key},
+                "$unset": {"pending_email": "", "pending_email_key": ""},
+            },
+            return_document=ReturnDocument.BEFORE,
+        )
+    except DuplicateKeyError:
+        raise EmailTaken(email) from None
+
+
+def remove_email(user_id: ObjectId) -> dict[str, Any] | None:
+    """Forget the user's addresses, confirmed and awaiting; return the user as it was."""
+    fields = {"email": "", "email_key": "", "pending_email": "", "pending_email_key": ""}
+    return collection("users", durable=True).find_one_and_update(
+        {"_id": user_id}, {"$unset": fields}, return_document=ReturnDocument.BEFORE
+    )
+
+
+def remember_device(user_id: ObjectId, device_hash: str) -> bool:
+    """Add a device (its id's hash) to the account's known ones; True if it was not known."""
+    result = collection("users").update_one(
+        {"_id": user_id, "known_devices": {"$ne": device_hash}},
+        {"$push": {"known_devices": {"$each": [device_hash], "$slice": -KNOWN_DEVICES}}},
+    )
+    return result.modified_count == 1
+
+
+def knows_device(user: dict[str, Any], device_hash: str | None) -> bool:
+    """Whether the account (its document) has signed in from this device before."""
+    return device_hash is not None and device_hash in user.get("known_devices", ())
 
 
 def delete_user(user_id: ObjectId) -> bool:

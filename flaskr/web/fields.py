@@ -4,9 +4,10 @@ validators that ask the policy (identity.policy) of the current app."""
 from __future__ import annotations
 
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from .. import messages
+from ..identity import addresses
 from .context import settings
 
 
@@ -113,3 +114,30 @@ def username_field(label: str, required: str, *, new: bool) -> TextField:
 
 def _password_max(policy) -> int:
     return policy.password_max
+
+
+def _address(form, field) -> None:
+    """A valid e-mail address (syntax only), kept without surrounding spaces."""
+    try:
+        field.data = addresses.checked(field.data or "")
+    except addresses.BadAddress as e:
+        raise ValidationError(str(e)) from None
+
+
+def _required_by_settings(form, field) -> None:
+    """Required when EMAIL_REQUIRED is on; otherwise an empty field ends validation."""
+    if settings().email_required:
+        DataRequired(messages.EMAIL_REQUIRED)(form, field)
+    else:
+        Optional()(form, field)
+
+
+def email_field(label: str, required: str | None = None) -> TextField:
+    """An e-mail address: required with the message `required`, else as EMAIL_REQUIRED says."""
+    first = DataRequired(required) if required else _required_by_settings
+    return TextField(
+        label,
+        validators=[first, _address],
+        render_kw={"autocomplete": "email", "type": "email"},
+        longest=lambda policy: addresses.LONGEST,
+    )

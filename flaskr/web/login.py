@@ -11,6 +11,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from .. import messages
 from ..extensions import login_manager
 from ..identity import clock, sessions, signin, users
+from . import devices
 from .context import FACTORS, account, actor, settings
 
 PENDING_KEY = "_pending_sign_in"
@@ -78,7 +79,7 @@ def load_user(token: str) -> SignedInUser | None:
 Outcome = signin.SignedIn | signin.Refused | signin.Throttled | signin.NeedsStep | signin.Expired
 
 
-def _signed_in(outcome: Outcome) -> Outcome:
+def _signed_in(outcome: Outcome, device: str) -> Outcome:
     """Sign this browser in when the flow says so; keep a pending step in its session."""
     if isinstance(outcome, signin.NeedsStep):
         session[PENDING_KEY] = outcome.token
@@ -91,16 +92,18 @@ def _signed_in(outcome: Outcome) -> Outcome:
         session.clear()
         user = SignedInUser(outcome.token, outcome.session, outcome.user)
         login_user(user, remember=outcome.session["remember"])
+        devices.remember(device)
     return outcome
 
 
 def attempt_sign_in(username: str, password: str, remember: bool) -> Outcome:
     """The one sign-in path (the HTML form and the JSON API): the password step."""
     session.pop(PENDING_KEY, None)
+    device = devices.for_sign_in()
     outcome = signin.begin(
-        username, password, remember=remember, actor=actor(), settings=settings()
+        username, password, remember=remember, actor=actor(device), settings=settings()
     )
-    return _signed_in(outcome)
+    return _signed_in(outcome, device)
 
 
 def pending_methods() -> tuple[str, ...] | None:
@@ -111,12 +114,13 @@ def pending_methods() -> tuple[str, ...] | None:
 
 def finish_sign_in(method: str, answer: str) -> Outcome:
     """The second step of this browser's pending sign-in."""
+    device = devices.for_sign_in()
     outcome = signin.finish(
-        session.get(PENDING_KEY), method, answer, actor=actor(), settings=settings()
+        session.get(PENDING_KEY), method, answer, actor=actor(device), settings=settings()
     )
     if isinstance(outcome, signin.Expired):
         session.pop(PENDING_KEY, None)
-    return _signed_in(outcome)
+    return _signed_in(outcome, device)
 
 
 def confirm_password(password: str) -> bool | signin.Throttled:
