@@ -30,6 +30,7 @@ def too_many_attempts(retry_after: float) -> str:
 # Registration.
 ACCOUNT_READY = "Your account is ready. Please sign in."
 USERNAME_TAKEN = "That username is already taken."
+TOO_MANY_SIGN_INS = "Too many sign-in attempts from your address. Please try again later."
 TOO_MANY_REGISTRATIONS = "Too many registrations from your address. Please try again later."
 CHOOSE_USERNAME = "Choose a username."
 CHOOSE_PASSWORD = "Choose a password."  # noqa: S105 (a message)
@@ -220,6 +221,7 @@ EVENTS = {
     "sign_in": "Signed in",
     "sign_in_failed": "Failed sign-in (wrong password)",
     "sign_in_throttled": "Sign-in refused: too many failed attempts",
+    "account_locked": "Sign-in locked after too many failed attempts",
     "second_step_passed": "Second sign-in step passed",
     "second_step_failed": "Failed second sign-in step",
     "sign_out": "Signed out",

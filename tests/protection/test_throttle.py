@@ -125,17 +125,18 @@ def _token(client) -> str:
 @pytest.mark.db
 def test_places_held_in_flight_ask_for_a_moment_not_a_lockout(app):
     limits = throttle.Limits(per_user=2, per_ip=50, window=timedelta(minutes=15), patience=0.1)
+    budget = throttle.Budget.of("alice", "192.0.2.1", limits)
     with app.app_context():
         at = app_clock.now()
         for _ in range(2):  # two attempts whose password checks have not finished
-            throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
+            throttle.reserve(budget, now=at, limits=limits)
         with pytest.raises(throttle.Throttled) as busy:
-            throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
+            throttle.reserve(budget, now=at, limits=limits)
         assert busy.value.retry_after == 1
         for _ in range(2):
-            throttle.record_failure("alice", "192.0.2.1", now=at, limits=limits)
+            throttle.record_failure(budget, now=at, limits=limits)
         with pytest.raises(throttle.Throttled) as locked:
-            throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
+            throttle.reserve(budget, now=at, limits=limits)
         assert locked.value.retry_after == 900
 
 
