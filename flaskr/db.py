@@ -82,8 +82,10 @@ class _Outage(monitoring.CommandListener):
 class Mongo:
     """Holds this process's client; recreated if the process forked after creating it."""
 
-    def __init__(self, app: Flask, indexes: list[Index]) -> None:
+    def __init__(self, app: Flask, indexes: list[Index], upgrades: list | None = None) -> None:
         self.indexes = indexes
+        # Data changes `init-db` makes after the indexes: callables returning lines to print.
+        self.upgrades = upgrades or []
         self.uri: str = app.config["MONGO_URI"]
         self.timeout_ms: int = app.config["MONGO_TIMEOUT_MS"]
         self.outage = _Outage()
@@ -163,6 +165,13 @@ def init_db_command() -> None:
         raise click.ClickException(f"database unreachable: {describe(e)}") from None
     for name in names:
         click.echo(f"index ok: {name}")
+    for upgrade in mongo().upgrades:
+        try:
+            lines = upgrade()
+        except UNAVAILABLE as e:
+            raise click.ClickException(f"database unreachable: {describe(e)}") from None
+        for line in lines:
+            click.echo(line)
     click.echo(f"Initialised the database at {_redacted(current_app.config['MONGO_URI'])}.")
 
 
@@ -194,8 +203,9 @@ class RequestBudget:
             return self.wsgi_app(environ, start_response)
 
 
-def init_app(app: Flask, indexes: list[Index]) -> None:
-    """Bind the client to `app`; `indexes` are every store module's, gathered by the factory."""
-    app.extensions["flaskr.mongo"] = Mongo(app, indexes)
+def init_app(app: Flask, indexes: list[Index], upgrades: list | None = None) -> None:
+    """Bind the client to `app`; `indexes` are every store module's, gathered by the factory,
+    and `upgrades` the data changes `init-db` applies after them."""
+    app.extensions["flaskr.mongo"] = Mongo(app, indexes, upgrades)
     app.wsgi_app = RequestBudget(app.wsgi_app, app.config["MONGO_TIMEOUT_MS"] / 1000)  # type: ignore[method-assign]
     app.cli.add_command(init_db_command)

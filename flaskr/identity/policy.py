@@ -92,7 +92,7 @@ class Policy:
     @property
     def username_doc(self) -> str:
         """The username rule for API clients (the OpenAPI text)."""
-        return self.username_hint + " Compared case-insensitively."
+        return self.username_hint + " Compared case-insensitively; names that look alike are one."
 
     @property
     def password_doc(self) -> str:

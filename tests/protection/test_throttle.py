@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from flaskr.identity import clock as app_clock
-from flaskr.identity import throttle
+from flaskr.identity import throttle, users
 from tests.conftest import PASSWORD
 
 from .conftest import add_user, database, post_login
@@ -99,7 +99,7 @@ def test_counters_are_keyed_without_the_typed_username(app, client):
     fail(client, "my-secret-password-typed-here", 1)
     stored = list(database(app).login_failures.find())
     assert {d["_id"] for d in stored} == {
-        throttle.user_counter("my-secret-password-typed-here"),
+        throttle.user_counter(users.username_key("my-secret-password-typed-here")),
         "ip:198.51.100.7",
     }
     assert "secret" not in str(stored)
