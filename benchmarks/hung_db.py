@@ -9,19 +9,16 @@ SIGCONT and a check that the app recovers.
 
 from __future__ import annotations
 
-import argparse
-import json
 import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from .harness import SEED_PASSWORD as PASSWORD
-from .harness import Database, machine, seed_users
+from .harness import Database, machine, report_main, seed_users
 from .loadgen import Client
 from .server import Gunicorn
 
@@ -114,16 +111,7 @@ def run(workdir: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="write the JSON report here")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="flaskr-hung-db-") as tmp:
-        report = run(Path(tmp))
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    print(text)
-    return 0
+    return report_main(argv, __doc__, "flaskr-hung-db-", lambda tmp, args: run(tmp))
 
 
 if __name__ == "__main__":

@@ -10,12 +10,9 @@ can while the bystander, from another address, keeps signing in once a second.
 
 from __future__ import annotations
 
-import argparse
 import http.client
-import json
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -24,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from .harness import HOST, Database, machine, seed_users
+from .harness import HOST, Database, machine, report_main, seed_users
 from .harness import SEED_PASSWORD as PASSWORD
 from .loadgen import CSRF_RE
 from .server import Gunicorn
@@ -132,17 +129,9 @@ def run(workdir: Path, seconds: float) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--out", type=Path, help="write the JSON report here")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="flaskr-signin-flood-") as tmp:
-        report = run(Path(tmp), args.seconds)
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    print(text)
-    return 0
+    return report_main(
+        argv, __doc__, "flaskr-signin-flood-", lambda tmp, args: run(tmp, args.seconds), seconds=20
+    )
 
 
 if __name__ == "__main__":

@@ -17,14 +17,9 @@ NOT_UTF8 = "Error: the password on standard input is not valid UTF-8\n"
 
 
 def flask(env: dict, *args: str, stdin: bytes) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "flaskr", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-    )
+    """The real command, fed bytes (tests/ops/test_cli_process.py feeds text)."""
+    command = [sys.executable, "-m", "flask", "--app", "flaskr", *args]
+    return subprocess.run(command, cwd=ROOT, env=env, input=stdin, capture_output=True, timeout=60)
 
 
 @pytest.mark.parametrize("locale", ["C", "C.UTF-8"])

@@ -68,26 +68,23 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict | None = None, headers=None):
-        conn = self.door.https()
-        sent = dict(headers or {})
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-            # Flask-WTF checks it over HTTPS; nginx passes the host without the port.
+        jar = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        sent = {"Cookie": jar, **(headers or {})}
+        body = None if form is None else urlencode(form)
+        if body is not None:
+            # Flask-WTF checks the Referer over HTTPS; nginx passes the host without the port.
             sent.setdefault("Referer", "https://127.0.0.1/auth/login")
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = self.door.https()
         try:
             conn.request(method, path, body=body, headers=sent)
             response = conn.getresponse()
             response.text = response.read().decode("utf-8", "replace")
-            for line in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(line).items():
-                    self.cookies[name] = morsel.value
-            return response
         finally:
             conn.close()
+        for line in response.headers.get_all("Set-Cookie") or []:
+            self.cookies |= {name: m.value for name, m in SimpleCookie(line).items()}
+        return response
 
     def sign_in(self, username: str, password: str, headers=None):
         page = self.request("GET", "/auth/login", headers=headers)
