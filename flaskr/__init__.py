@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import cli, db, identity
+from . import cli, db, identity, mail
 from .account import bp as account_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     filters.init_app(app)
     cli.init_app(app)
+    mail.init_app(app)
     proxy.init_app(app)
     ratelimit.init_app(app)
     headers.init_app(app)

@@ -1,4 +1,5 @@
-"""Admin commands: `flask --app flaskr users create|list|disable|enable|set-password|delete`."""
+"""Admin commands: `flask --app flaskr users create|list|disable|enable|unlock|set-password|
+delete|set-email|send-reset`."""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ class _Commands(AppGroup):
             raise click.ClickException(f"database error: {describe(e)}") from None
 
 
-users_cli = _Commands("users", help="Create, list, disable, enable, unlock and delete accounts.")
+users_cli = _Commands(
+    "users",
+    help="Create, list, disable, enable, unlock and delete accounts; set addresses, send resets.",
+)
 
 
 def _interactive() -> bool:
@@ -172,6 +176,37 @@ def delete_command(username: str, yes: bool) -> None:
     # The same as deleting one's own account on /account/delete.
     ended = accounts.delete_account(user, actor=CLI, settings=settings())
     click.echo(f"Deleted {user['username']}; {_sessions_ended(ended)}.")
+
+
+@users_cli.command("set-email")
+@click.argument("username")
+@click.argument("address")
+def set_email_command(username: str, address: str) -> None:
+    """Send ADDRESS a link that makes it the user's e-mail address once followed."""
+    user = _existing(username)
+    owner = users.find_by_email(address)
+    # An administrator may know what a form never tells; checked before anything changes.
+    if owner is not None and owner["_id"] != user["_id"]:
+        raise click.ClickException(f"{address} is the confirmed address of {owner['username']}")
+    asked = accounts.request_email(user, address, actor=CLI, settings=settings())
+    if asked is accounts.Asked.UNCHANGED:
+        click.echo(f"{address} is already the confirmed address of {user['username']}.")
+    else:
+        click.echo(
+            f"Queued a confirmation link to {address}; it becomes the address of "
+            f"{user['username']} when the link is followed."
+        )
+
+
+@users_cli.command("send-reset")
+@click.argument("username")
+def send_reset_command(username: str) -> None:
+    """Send the user a password reset link at their confirmed address."""
+    user = _existing(username)
+    if not accounts.request_reset(user, actor=CLI, settings=settings()):
+        reason = "is disabled" if user.get("disabled") else "has no confirmed e-mail address"
+        raise click.ClickException(f"{user['username']} {reason}")
+    click.echo(f"Queued a password reset link to {user['email']} for {user['username']}.")
 
 
 def init_app(app: Flask) -> None:

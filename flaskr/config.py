@@ -43,6 +43,16 @@ DEFAULTS: dict[str, object] = {
     "PASSWORD_MAX_LENGTH": 1024,
     "PASSWORD_MIN_SCORE": 3,
     "AUDIT_RETENTION_DAYS": 90,
+    # E-mail delivery (mail/): the relay `flask mail send` hands the outbox to.
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_FROM": "flaskr <noreply@localhost>",
+    "MAIL_MAX_ATTEMPTS": 10,
+    "MAIL_TIMEOUT": 30,
     # E-mail addresses, links and notices (identity/addresses.py, tokens.py, recovery.py; mail/).
     "PUBLIC_URL": "http://127.0.0.1:5000",
     "EMAIL_REQUIRED": False,
@@ -77,8 +87,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
             app.config[name] = os.environ[name]
     app.config.from_prefixed_env("FLASKR")
     # from_prefixed_env parses values as JSON: a key of digits would become a number.
-    if os.environ.get("FLASKR_SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.environ["FLASKR_SECRET_KEY"]
+    for name in ("SECRET_KEY", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SERVER", "MAIL_FROM"):
+        if os.environ.get("FLASKR_" + name):
+            app.config[name] = os.environ["FLASKR_" + name]
     if test_config is not None:
         app.config.from_mapping(test_config)
     if app.config["PRODUCTION"]:

@@ -49,6 +49,8 @@ def main() -> int:
     port = os.environ.get("PORT", "5000")
     instance = Path(os.environ.get("FLASKR_INSTANCE_PATH", "instance")).resolve()
     env = dict(os.environ)
+    # Links in e-mail point at this server unless told otherwise (production must say).
+    env.setdefault("FLASKR_PUBLIC_URL", f"http://{HOST}:{port}")
     db_proc = None
     if not env.get("MONGO_URI") and not env.get("FLASKR_MONGO_URI"):
         db_port = int(env.get("EMBEDDED_DB_PORT", DEFAULT_DB_PORT))

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
 from .. import messages
-from ..identity import accounts, clock, sessions, signin, users
+from ..identity import accounts, clock, sessions, signin
 from ..web import login as flow
 from ..web.context import account, actor, settings
 from .forms import ChangePasswordForm, DeleteAccountForm
@@ -29,7 +29,7 @@ def _page(password_form=None, delete_form=None, status: int = 200, headers=None)
             key=lambda s: s["_id"] != current_user.session_id,
         ),
         this_session=current_user.session_id,
-        email=users.email_of(current_user.doc),
+        email=current_user.email,
         password_form=password_form or ChangePasswordForm(formdata=None),
         delete_form=delete_form or DeleteAccountForm(formdata=None),
     )

@@ -89,6 +89,7 @@ def register():
         for name, reason in (
             ("username", policy.username_problem(data.username)),
             ("password", policy.password_problem(data.password, data.username)),
+            ("email", accounts.email_problem(data.email, settings())),
         )
         if reason
     }
@@ -97,7 +98,7 @@ def register():
     count_registration()
     try:
         user = accounts.create_account(
-            data.username, data.password, actor=actor(), settings=settings()
+            data.username, data.password, email=data.email, actor=actor(), settings=settings()
         )
     except users.UsernameTaken:
         raise ApiError(409, messages.USERNAME_TAKEN, "username_taken") from None

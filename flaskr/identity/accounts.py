@@ -78,7 +78,7 @@ def create_account(
         for name, reason in (
             ("username", policy.username_problem(username)),
             ("password", policy.password_problem(password, username)),
-            ("email", _email_problem(email, settings)),
+            ("email", email_problem(email, settings)),
         )
         if reason
     }
@@ -92,7 +92,8 @@ def create_account(
     return user
 
 
-def _email_problem(email: str | None, settings: Settings) -> str | None:
+def email_problem(email: str | None, settings: Settings) -> str | None:
+    """Why `email` cannot be a new account's address (missing when required, or invalid)."""
     if not email:
         return messages.EMAIL_REQUIRED if settings.email_required else None
     try:
@@ -138,6 +139,7 @@ def request_email(user: User, email: str, *, actor: Actor, settings: Settings) -
         tokens.revoke(user["_id"], tokens.CONFIRM_EMAIL)
         return Asked.UNCHANGED
     users.set_pending_email(user["_id"], email)
+    sessions.copy_address(user["_id"])
     return _ask_confirmation(user, email, actor=actor, settings=settings)
 
 
@@ -159,6 +161,7 @@ def confirm_email(link: str, *, actor: Actor, settings: Settings) -> User | None
     before = users.confirm_email(record["user_id"], record["address"])
     if before is None:
         return None
+    sessions.copy_address(before["_id"])
     if before.get("email"):
         # Reset links went to the old address: only the new one may receive them now.
         tokens.revoke(before["_id"], tokens.RESET_PASSWORD)
@@ -178,6 +181,7 @@ def remove_email(user: User, *, actor: Actor, settings: Settings) -> bool:
     before = users.remove_email(user["_id"])
     if before is None or not (before.get("email") or before.get("pending_email")):
         return False
+    sessions.copy_address(user["_id"])
     tokens.revoke(user["_id"], tokens.CONFIRM_EMAIL)
     tokens.revoke(user["_id"], tokens.RESET_PASSWORD)
     # The removed confirmed address hears of it (mail.notices).

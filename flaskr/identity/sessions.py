@@ -4,7 +4,8 @@ A session record also carries what the pages show of its user (name, when the ac
 made, and the sign-in before this one), so loading one is a single find by `_id`: no join,
 no second query. That copy stays honest because an account's sessions end whenever the account is
 disabled or deleted (accounts.py), and a sign-in that races with either ends its own new
-session (signin.start_session). Usernames never change.
+session (signin.start_session). Usernames never change; the address is copied again by every
+change to it (accounts.py, `copy_address`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..db import Index, collection
-from . import devices
+from . import devices, users
 
 INDEXES = [
     Index("sessions", "user_id", name="user_id"),
@@ -57,13 +58,26 @@ def _expiry(session: dict[str, Any], life: Lifetimes) -> datetime:
     return min(session["created_at"] + life.max, session["last_seen_at"] + life.idle)
 
 
+def _address(user: dict[str, Any]) -> dict[str, Any]:
+    email, confirmed = users.email_of(user)
+    return {"email": email, "email_confirmed": confirmed}
+
+
 def _carried(user: dict[str, Any], *, previous_login_at: datetime | None) -> dict[str, Any]:
-    """What a session keeps of its user: what the pages show."""
+    """What a session keeps of its user: what the pages (and the API's `me`) show."""
     return {
         "username": user["username"],
         "user_created_at": user["created_at"],
         "previous_login_at": previous_login_at,
+        **_address(user),
     }
+
+
+def copy_address(user_id: ObjectId) -> None:
+    """Bring the address the user's sessions carry up to date (after it changed)."""
+    user = users.find_user_by_id(user_id)
+    if user is not None:
+        collection("sessions").update_many({"user_id": user_id}, {"$set": _address(user)})
 
 
 def create_session(
@@ -106,6 +120,8 @@ _LOAD = (
     "created_at",
     "last_seen_at",
     "remember",
+    "email",
+    "email_confirmed",
 )
 
 

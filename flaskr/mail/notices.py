@@ -19,50 +19,39 @@ from ..identity.audit import Actor
 from . import compose
 
 
-def _send_link(
-    kind: str, user_id: Any, to: str, url: str, subject: str, intro: Callable[[str], str]
-) -> None:
+def _send_link(kind: str, user_id: Any, to: str, url: str) -> None:
+    """Queue the link mail `kind` ("confirm" or "reset") for `url` to `to`."""
     user = users.find_user_by_id(user_id)
     if user is None:
         return
+    config = current_app.config
+    if kind == "confirm":
+        subject = messages.MAIL_CONFIRM_SUBJECT
+        intro = messages.mail_confirm(user["username"], float(config["EMAIL_CONFIRM_HOURS"]))
+    else:
+        subject = messages.MAIL_RESET_SUBJECT
+        intro = messages.mail_reset(user["username"], float(config["RESET_MINUTES"]))
     compose.send(
         "link",
         to=to,
         subject=subject,
         kind=kind,
         user_id=user_id,
-        intro=intro(user["username"]),
+        intro=intro,
         url=url,
         ignore=messages.MAIL_IGNORE,
     )
 
 
 def confirmation_link(sender: Any, *, address: str, token: str | None, **_: Any) -> None:
-    if token is None:  # the address is another account's: its owner got a notice instead
-        return
-    hours = float(current_app.config["EMAIL_CONFIRM_HOURS"])
-    url = compose.link("auth.confirm_email", token=token)
-    _send_link(
-        "confirm",
-        sender,
-        address,
-        url,
-        messages.MAIL_CONFIRM_SUBJECT,
-        lambda username: messages.mail_confirm(username, hours),
-    )
+    # No token: the address is another account's, whose owner got a notice instead.
+    if token is not None:
+        url = compose.link("auth.confirm_email", token=token)
+        _send_link("confirm", sender, address, url)
 
 
 def reset_link(sender: Any, *, address: str, token: str, **_: Any) -> None:
-    minutes = float(current_app.config["RESET_MINUTES"])
-    url = compose.link("auth.reset_password", token=token)
-    _send_link(
-        "reset",
-        sender,
-        address,
-        url,
-        messages.MAIL_RESET_SUBJECT,
-        lambda username: messages.mail_reset(username, minutes),
-    )
+    _send_link("reset", sender, address, compose.link("auth.reset_password", token=token))
 
 
 def notify(kind: str, user_id: Any, actor: Actor, to: str | None = None) -> None:

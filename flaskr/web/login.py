@@ -61,6 +61,14 @@ class SignedInUser(UserMixin):
         return self.session.get("previous_login_at")
 
     @property
+    def email(self) -> tuple[str | None, bool]:
+        """The account's address and whether it is confirmed (users.email_of), as the session
+        carries it; a session made before sessions carried it reads the user document."""
+        if "email_confirmed" not in self.session:
+            return users.email_of(self.doc)
+        return self.session["email"], self.session["email_confirmed"]
+
+    @property
     def doc(self) -> dict[str, Any]:
         """The user's document, read on first use; 401 if the account is being deleted."""
         if self._doc is None:

@@ -155,7 +155,8 @@ def test_me_shows_the_account_without_secrets(api):
     api.register()
     api.login()
     user = api.me().get_json()["user"]
-    assert set(user) == {"username", "created_at", "last_login_at"}
+    assert set(user) == {"username", "created_at", "last_login_at", "email", "email_confirmed"}
+    assert (user["email"], user["email_confirmed"]) == (None, False)
     assert datetime.fromisoformat(user["last_login_at"]) >= datetime.fromisoformat(
         user["created_at"]
     )

@@ -101,7 +101,8 @@ def test_example_environment_turns_on_production():
     assert settings["FLASKR_PRODUCTION"] == "true"
     assert settings["FLASKR_SESSION_COOKIE_SECURE"] == "true"
     assert settings["FLASKR_TRUSTED_PROXIES"] == "1"
-    assert {"FLASKR_SECRET_KEY", "MONGO_URI", "LOG_FORMAT"} <= settings.keys()
+    assert {"FLASKR_SECRET_KEY", "MONGO_URI", "FLASKR_PUBLIC_URL", "LOG_FORMAT"} <= settings.keys()
+    assert settings["FLASKR_PUBLIC_URL"].startswith("https://")
 
 
 def test_nginx_body_limit_matches_the_app():
