@@ -25,6 +25,7 @@ EXPECTED_LINES = [
     "index ok: link_tokens.user_id_purpose",
     "index ok: link_tokens.expires_at_ttl",
     "index ok: outbox.status_next_attempt",
+    "index ok: outbox.expires_at_ttl",
     "index ok: rate_limits.expireAt_ttl",
     "index ok: rate_limit_windows.expireAt_ttl",
 ]
