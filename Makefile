@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench bench-forgot soak profile frontdoor
+.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile frontdoor
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -44,6 +44,10 @@ frontdoor: $(VENV)/.test
 # Figures to benchmarks/results/latest.json and latest.png (a few minutes; see README).
 bench: $(VENV)/.test
 	$(BIN)/python -m benchmarks
+
+# The CPU cost of each two-factor piece, in one process (seconds): results/two_factor.json.
+bench-two-factor: $(VENV)/.test
+	$(BIN)/python -m benchmarks.two_factor
 
 # Forgot-password answer times for a known and an unknown address (benchmarks/results/forgot.json).
 bench-forgot: $(VENV)/.test

@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import cli, db, identity, mail
+from . import cli, db, identity, mail, two_factor
 from .account import bp as account_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     proxy.init_app(app)
     ratelimit.init_app(app)
     headers.init_app(app)
+    two_factor.init_app(app)
     devices.init_app(app)
     recovery.init_app(app)
     notices.init_app(app)

@@ -1,5 +1,5 @@
 """Admin commands: `flask --app flaskr users create|list|disable|enable|unlock|set-password|
-delete|set-email|send-reset`."""
+delete|set-email|send-reset|reset-two-factor|reseal-secrets`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from pymongo.errors import PyMongoError
 
 from .db import UNAVAILABLE, describe
-from .identity import accounts, users
+from .identity import accounts, totp, users
 from .identity.audit import CLI
 from .web.context import settings
 
@@ -35,7 +35,8 @@ class _Commands(AppGroup):
 
 users_cli = _Commands(
     "users",
-    help="Create, list, disable, enable, unlock and delete accounts; set addresses, send resets.",
+    help="Create, list, disable, enable, unlock and delete accounts; set addresses, send resets; "
+    "reset two-factor sign-in.",
 )
 
 
@@ -176,6 +177,33 @@ def delete_command(username: str, yes: bool) -> None:
     # The same as deleting one's own account on /account/delete.
     ended = accounts.delete_account(user, actor=CLI, settings=settings())
     click.echo(f"Deleted {user['username']}; {_sessions_ended(ended)}.")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("username")
+def reset_two_factor_command(username: str) -> None:
+    """Remove a user's lost second factor (authenticator app and recovery codes)."""
+    user = _existing(username)
+    if not accounts.reset_two_factor(user, actor=CLI, settings=settings()):
+        click.echo(f"{user['username']} has no two-factor sign-in; nothing changed.")
+        return
+    click.echo(
+        f"Removed the two-factor sign-in of {user['username']}; their password alone signs in."
+    )
+
+
+@users_cli.command("reseal-secrets")
+def reseal_secrets_command() -> None:
+    """Seal every authenticator secret again with the current ENCRYPTION_KEY (after a rotation)."""
+    keys = settings().keys
+    assert keys is not None  # set up by the two_factor feature when the app starts
+    resealed, unreadable = totp.reseal_all(keys)
+    click.echo(f"Resealed {resealed} secret{'' if resealed == 1 else 's'} with the current key.")
+    if unreadable:
+        raise click.ClickException(
+            f"{unreadable} secret{' is' if unreadable == 1 else 's are'} sealed with a key that is "
+            "not configured: add it to ENCRYPTION_OLD_KEYS and run this again."
+        )
 
 
 @users_cli.command("set-email")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,6 +54,14 @@ DEFAULTS: dict[str, object] = {
     "MAIL_FROM": "flaskr <noreply@localhost>",
     "MAIL_MAX_ATTEMPTS": 10,
     "MAIL_TIMEOUT": 30,
+    # Two-factor sign-in (identity/totp.py, recovery_codes.py, secrets_box.py; two_factor/).
+    "TWO_FACTOR_MAX_FAILURES": 5,
+    "TWO_FACTOR_REQUIRED": False,
+    "TOTP_ISSUER": "flaskr",
+    "RECOVERY_CODES": 10,
+    "REAUTH_MINUTES": 10,
+    # ENCRYPTION_KEY has no default: it is generated once into instance/, like SECRET_KEY.
+    "ENCRYPTION_OLD_KEYS": (),
     # E-mail addresses, links and notices (identity/addresses.py, tokens.py, recovery.py; mail/).
     "PUBLIC_URL": "http://127.0.0.1:5000",
     "EMAIL_REQUIRED": False,
@@ -67,6 +76,7 @@ DEFAULTS: dict[str, object] = {
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+ENCRYPTION_KEY_FILE = "encryption_key"
 SECRET_KEY_MIN = 32  # characters; production mode refuses a shorter (guessable) key
 
 
@@ -87,7 +97,14 @@ def load_config(app: Flask, test_config: dict | None) -> None:
             app.config[name] = os.environ[name]
     app.config.from_prefixed_env("FLASKR")
     # from_prefixed_env parses values as JSON: a key of digits would become a number.
-    for name in ("SECRET_KEY", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SERVER", "MAIL_FROM"):
+    for name in (
+        "SECRET_KEY",
+        "ENCRYPTION_KEY",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_SERVER",
+        "MAIL_FROM",
+    ):
         if os.environ.get("FLASKR_" + name):
             app.config[name] = os.environ["FLASKR_" + name]
     if test_config is not None:
@@ -98,13 +115,23 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["PUBLIC_URL"] = public_url(app.config.get("PUBLIC_URL") or default_public_url)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if not app.config.get("ENCRYPTION_KEY"):
+        # Kept apart from the database, so a copy of the database cannot read what it seals.
+        app.config["ENCRYPTION_KEY"] = instance_secret_key(
+            Path(app.instance_path), ENCRYPTION_KEY_FILE, lambda: secrets.token_urlsafe(32)
+        )
     # Flask-Login reads the remember-me lifetime from this key.
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_DAYS"])
 
 
-def instance_secret_key(instance: Path) -> str:
-    """Return the key kept in `instance/secret_key`, creating it (mode 0600) on first use."""
-    path = instance / SECRET_KEY_FILE
+def instance_secret_key(
+    instance: Path,
+    name: str = SECRET_KEY_FILE,
+    make: Callable[[], str] = lambda: secrets.token_hex(32),
+) -> str:
+    """Return the key kept in `instance/<name>`, creating it (mode 0600) with `make()` on
+    first use."""
+    path = instance / name
     instance.mkdir(parents=True, exist_ok=True)
     try:
         # O_EXCL: when several processes start at once, exactly one writes the key.
@@ -112,7 +139,7 @@ def instance_secret_key(instance: Path) -> str:
     except FileExistsError:
         return _read_key(path)
     with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(32))
+        f.write(make())
     return _read_key(path)
 
 
@@ -123,7 +150,7 @@ def _read_key(path: Path) -> str:
         if key:
             return key
         time.sleep(0.01)
-    raise RuntimeError(f"{path} is empty: delete it to generate a new secret key")
+    raise RuntimeError(f"{path} is empty: delete it to generate a new key")
 
 
 def check_production(config: dict) -> None:

@@ -18,6 +18,15 @@ SIGNED_OUT = "You have signed out."
 SECOND_STEP_EXPIRED = "Your sign-in took too long to finish. Please sign in again."
 ENTER_CODE = "Enter the code."
 WRONG_CODE = "That code is not right. Check your authenticator app and try again."
+ENTER_RECOVERY_CODE = "Enter one of your recovery codes."
+WRONG_RECOVERY_CODE = "That recovery code is not right, or it has been used already."
+SEND_ONE_CODE = "Send either code or recovery_code, not both."
+
+
+def signed_in_with_recovery_code(left: int) -> str:
+    """After a sign-in with a recovery code: how many remain, and what to do when few do."""
+    text = f"You signed in with a recovery code. You have {left} left."
+    return text + (" Make new ones now so you are not locked out." if left <= 2 else "")
 
 
 def too_many_attempts(retry_after: float) -> str:
@@ -76,20 +85,57 @@ CONFIRM_WITH_PASSWORD = "Enter your password to confirm."  # noqa: S105 (a messa
 WRONG_CURRENT_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
 
 
-def password_changed(others_ended: int) -> str:
+def _and_others_ended(done: str, others_ended: int) -> str:
+    """`done`, and how many other sessions a change signed out (when any did)."""
     if not others_ended:
-        return "Your password has been changed."
+        return done
     plural = "s" if others_ended != 1 else ""
-    return f"Your password has been changed. {others_ended} other session{plural} signed out."
+    return f"{done} {others_ended} other session{plural} signed out."
+
+
+def password_changed(others_ended: int) -> str:
+    return _and_others_ended("Your password has been changed.", others_ended)
 
 
 def signed_out_others(ended: int) -> str:
     return f"Signed out {ended} other session{'s' if ended != 1 else ''}."
 
 
+NO_SUCH_SESSION = "You have no such session: it has ended, or it was never yours."
 SIGNED_OUT_THIS_DEVICE = "You have signed out on this device."
 SESSION_SIGNED_OUT = "That session has been signed out."
 ACCOUNT_DELETED = "Your account and everything stored about it have been deleted."
+
+# Re-authentication and two-factor sign-in.
+REAUTH_REQUIRED = "Please confirm your password to make this change."
+
+
+def reauthenticated(minutes: float) -> str:
+    return f"Thank you. For the next {minutes:g} minutes you will not be asked again."
+
+
+TWO_FACTOR_ALREADY_ON = (
+    "Two-factor sign-in is already on. Turn it off first to set up another authenticator app."
+)
+TWO_FACTOR_NOT_ON = "Two-factor sign-in is off."
+TOTP_SETUP_GONE = "That setup has expired or was replaced. Please start again."
+ENTER_CODE_OR_RECOVERY_CODE = "Enter a code from your authenticator app, or a recovery code."
+TWO_FACTOR_ENROL = (
+    "Every account here signs in with two factors. Please set up an authenticator app to continue."
+)
+
+
+def two_factor_off(others_ended: int) -> str:
+    return _and_others_ended("Two-factor sign-in is off.", others_ended)
+
+
+def few_recovery_codes(left: int) -> str:
+    """The user page's warning when two or fewer recovery codes remain."""
+    if left == 0:
+        return "You have no recovery codes left. Make new ones so you are not locked out."
+    unit = "code" if left == 1 else "codes"
+    return f"You have only {left} recovery {unit} left. Make new ones so you are not locked out."
+
 
 # E-mail addresses, links and password resets.
 EMAIL_INVALID = "Enter a valid e-mail address, like name@example.com."
@@ -222,8 +268,10 @@ EVENTS = {
     "sign_in_failed": "Failed sign-in (wrong password)",
     "sign_in_throttled": "Sign-in refused: too many failed attempts",
     "account_locked": "Sign-in locked after too many failed attempts",
-    "second_step_passed": "Second sign-in step passed",
-    "second_step_failed": "Failed second sign-in step",
+    "password_passed": "Password right; second sign-in step asked",
+    "second_step_passed": "Second sign-in step passed (code right)",
+    "second_step_failed": "Failed second sign-in step (wrong code)",
+    "recovery_code_used": "Recovery code used",
     "sign_out": "Signed out",
     "account_created": "Account created",
     "password_changed": "Password changed",
@@ -233,6 +281,11 @@ EVENTS = {
     "account_enabled": "Account enabled",
     "account_unlocked": "Sign-in lockout lifted",
     "account_deleted": "Account deleted",
+    "two_factor_enabled": "Two-factor sign-in turned on",
+    "two_factor_disabled": "Two-factor sign-in turned off",
+    "recovery_codes_regenerated": "New recovery codes made",
+    "two_factor_reset": "Two-factor sign-in removed",
+    "reauthenticated": "Password confirmed for a sensitive change",
     "email_change_requested": "Asked to use a new e-mail address",
     "email_confirmed": "E-mail address confirmed",
     "email_removed": "E-mail address removed",

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import mailsink
 from .embedded import DEFAULT_DB_PORT, HOST, port_open, start, stop
 
 
@@ -41,6 +42,36 @@ def _stop_app(app: subprocess.Popen) -> int:
         return app.wait()
 
 
+def _start_mail(env: dict[str, str], instance: Path) -> list[subprocess.Popen]:
+    """The outbox's sender, and unless FLASKR_MAIL_SERVER names a relay, a sink it delivers to."""
+    started = []
+    if not env.get("FLASKR_MAIL_SERVER"):
+        port = int(env.get("MAIL_SINK_PORT", mailsink.DEFAULT_SINK_PORT))
+        if port_open(port):
+            print(f"Using the mail sink already running on {HOST}:{port}.")
+        else:
+            print(f"Starting a mail sink on {HOST}:{port} (messages in {instance}/mail).")
+            started.append(mailsink.start(port, instance / "mail"))
+        env.update(FLASKR_MAIL_SERVER=HOST, FLASKR_MAIL_PORT=str(port))
+        for name in ("FLASKR_MAIL_USE_TLS", "FLASKR_MAIL_USE_SSL", "FLASKR_MAIL_USERNAME"):
+            env.pop(name, None)  # the sink speaks plain SMTP and wants no login
+    sender = [sys.executable, "-m", "flask", "--app", "flaskr", "mail", "send"]
+    # In the terminal's process group: Ctrl-C reaches it, and it stops after its message.
+    started.append(subprocess.Popen(sender, env=env))
+    return started
+
+
+def _stop_mail(started: list[subprocess.Popen]) -> None:
+    """Stop the sender first (it may be handing a message to the sink), then the sink."""
+    for proc in reversed(started):
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def main() -> int:
     # Ctrl-C reaches every process of the terminal's group; these reach only this one, so
     # it must pass them on, or gunicorn and the database would outlive it.
@@ -51,7 +82,7 @@ def main() -> int:
     env = dict(os.environ)
     # Links in e-mail point at this server unless told otherwise (production must say).
     env.setdefault("FLASKR_PUBLIC_URL", f"http://{HOST}:{port}")
-    db_proc = None
+    db_proc, mail = None, []
     if not env.get("MONGO_URI") and not env.get("FLASKR_MONGO_URI"):
         db_port = int(env.get("EMBEDDED_DB_PORT", DEFAULT_DB_PORT))
         if port_open(db_port):
@@ -64,6 +95,7 @@ def main() -> int:
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "flaskr", "init-db"], env=env, check=True
         )
+        mail = _start_mail(env, instance)
         print(f"Serving flaskr on http://{HOST}:{port} (Ctrl-C stops it).", flush=True)
         app = subprocess.Popen(_gunicorn_args(port), env=env)
         try:
@@ -81,6 +113,7 @@ def main() -> int:
     except (KeyboardInterrupt, _Stopped):
         return 130
     finally:
+        _stop_mail(mail)
         if db_proc is not None:
             print("Stopping the embedded database.")
             stop(db_proc)

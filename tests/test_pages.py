@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flaskr.web.filters import when
-from tests.conftest import PASSWORD, csrf_token, page_text
+from tests.support.web import PASSWORD, csrf_token, page_text
 
 
 def test_landing_signed_out(client):
@@ -46,13 +46,6 @@ def test_user_page(client, auth, db):
     assert "This is your first sign-in." not in page
 
 
-def test_when_filter():
-    from datetime import UTC, datetime
-
-    assert when(datetime(2026, 3, 4, 5, 6, tzinfo=UTC)) == "04 March 2026, 05:06 UTC"
-    assert when(None) == ""
-
-
 def test_user_page_needs_sign_in(client):
     response = client.get("/user")
     assert response.status_code == 302
@@ -68,31 +61,6 @@ def test_next_from_the_redirect_round_trips(client, auth):
     data = {"username": "alice", "password": PASSWORD}
     data["csrf_token"] = csrf_token(client, location)
     assert client.post(location, data=data).headers["Location"] == "/user"
-
-
-def test_logout_get_is_405(client, auth):
-    auth.register()
-    auth.login()
-    response = client.get("/auth/logout")
-    assert response.status_code == 405
-    assert "POST" in response.headers["Allow"]
-    assert client.get("/user").status_code == 200
-
-
-def test_logout(client, auth):
-    auth.register()
-    auth.login()
-    response = auth.logout()
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
-    assert "You have signed out." in page_text(client.get("/"))
-
-
-def test_logout_when_signed_out(client):
-    response = client.post("/auth/logout", data={"csrf_token": csrf_token(client)})
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
-    assert "You have signed out." not in page_text(client.get("/"))
 
 
 def test_stylesheet_is_local(client):

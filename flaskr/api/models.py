@@ -48,8 +48,18 @@ class User(Strict):
 
     username: str
     created_at: datetime = Field(description="When the account was created (ISO 8601, UTC).")
+    signed_in_at: datetime | None = Field(
+        description="When this session signed in (UTC); null when there is no session (a new "
+        "account)."
+    )
+    previous_login_at: datetime | None = Field(
+        description="The account's sign-in before this session's (UTC): what the user page "
+        'shows as "Previous sign-in". Null at the first sign-in and for a new account.'
+    )
     last_login_at: datetime | None = Field(
-        description="When this account last signed in (this session's sign-in for `me`)."
+        deprecated=True,
+        description="Deprecated: the same as `signed_in_at` (this session's sign-in), not the "
+        'user page\'s "Previous sign-in", which is `previous_login_at`.',
     )
     email: str | None = Field(
         None,
@@ -59,12 +69,14 @@ class User(Strict):
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> User:
-        """From a user document (a new account)."""
+        """From the document of a new account: it has never signed in."""
         email, confirmed = users.email_of(doc)
         return cls(
             username=doc["username"],
             created_at=doc["created_at"],
-            last_login_at=doc.get("last_login_at"),
+            signed_in_at=None,
+            previous_login_at=None,
+            last_login_at=None,
             email=email,
             email_confirmed=confirmed,
         )
@@ -76,6 +88,8 @@ class User(Strict):
         return cls(
             username=user.username,
             created_at=user.created_at,
+            signed_in_at=user.signed_in_at,
+            previous_login_at=user.previous_login_at,
             last_login_at=user.signed_in_at,
             email=email,
             email_confirmed=confirmed,
@@ -94,7 +108,71 @@ class SignedIn(Strict):
 
 
 class CsrfOut(Strict):
-    csrf_token: str = Field(description="Send it as X-CSRFToken with every POST.")
+    csrf_token: str = Field(description="Send it as X-CSRFToken with every POST and DELETE.")
+
+
+class PasswordChangeIn(Strict):
+    """The password the user has now, and the one to replace it."""
+
+    # new_password's description comes from the app's policy (openapi.py).
+    current_password: str = Field(examples=["violet-harbour-88-tundra"])
+    new_password: str = Field(examples=["amber-lantern-42-glacier"])
+
+
+class PasswordIn(Strict):
+    """The signed-in user's password, given again: to confirm a change or re-authenticate."""
+
+    password: str = Field(examples=["violet-harbour-88-tundra"])
+
+
+class Session(Strict):
+    """One live session of the user, as the account page lists it."""
+
+    id: str = Field(
+        description="The session's id: the SHA-256 (hex) of its cookie's secret token, as the "
+        "server stores it. It names the session for `DELETE /api/v1/sessions/{id}` and cannot "
+        "be turned back into the token, so it signs no one in.",
+        pattern="^[0-9a-f]{64}$",
+    )
+    device: str = Field(
+        description='Read from the User-Agent at sign-in: "Firefox on Linux", or "Unknown device".'
+    )
+    ip: str | None = Field(description="The address it signed in from, when known.")
+    signed_in_at: datetime = Field(description="When it signed in (UTC).")
+    last_seen_at: datetime = Field(description="Its last request (UTC, to the minute).")
+    remember: bool = Field(description="Signed in with remember-me.")
+    current: bool = Field(description="True for the session making this request.")
+
+
+class SessionsOut(Strict):
+    sessions: list[Session] = Field(description="This session first, then most recently used.")
+
+
+class EndedOut(Strict):
+    ended: int = Field(description="How many sessions ended.")
+
+
+class Event(Strict):
+    """One entry of the account's "Recent activity"."""
+
+    event: str = Field(
+        description="Stable, machine-readable: `sign_in`, `sign_in_failed`, `password_changed`, "
+        "... (the audit trail's names)."
+    )
+    description: str = Field(
+        description="For people, as the user page words it (with who did it, when not the user)."
+    )
+    actor: str | None = Field(
+        description="Who did it: `self` (the user, or someone signing in as them), `cli` (an "
+        "administrator's command line)."
+    )
+    at: datetime = Field(description="When it happened (UTC).")
+    ip: str | None = Field(description="The address it came from, when known.")
+    device: str = Field(description="Read from its User-Agent, as for sessions.")
+
+
+class ActivityOut(Strict):
+    events: list[Event] = Field(description="The latest events, newest first.")
 
 
 class ErrorDetail(Strict):
@@ -109,8 +187,91 @@ class Error(Strict):
     error: ErrorDetail
 
 
-REQUEST_MODELS: list[type[BaseModel]] = [RegisterIn, LoginIn]
-RESPONSE_MODELS: list[type[BaseModel]] = [UserOut, SignedIn, CsrfOut, Error]
+REQUEST_MODELS: list[type[BaseModel]] = [RegisterIn, LoginIn, PasswordChangeIn, PasswordIn]
+RESPONSE_MODELS: list[type[BaseModel]] = [
+    UserOut,
+    SignedIn,
+    CsrfOut,
+    SessionsOut,
+    EndedOut,
+    ActivityOut,
+    Error,
+]
+
+
+# Two-factor sign-in and re-authentication.
+
+
+class SecondFactor(Strict):
+    methods: list[str] = Field(
+        description="The factors that may finish this sign-in: `totp` (send `code`), "
+        "`recovery_code` (send `recovery_code`)."
+    )
+
+
+class SecondFactorNeeded(Strict):
+    """The password was right; `POST /api/v1/login/second-factor` finishes the sign-in."""
+
+    second_factor: SecondFactor
+
+
+class SecondFactorIn(Strict):
+    """Exactly one of the two: a code from the authenticator app, or a recovery code."""
+
+    code: str | None = Field(None, examples=["123456"], description="Six digits from the app.")
+    recovery_code: str | None = Field(
+        None, description="One of the recovery codes (dashes optional); each works once."
+    )
+
+
+class SecondFactorSignedIn(SignedIn):
+    """Signed in; after a recovery code, also how many are left."""
+
+    recovery_codes_left: int | None = Field(
+        None, description="Only after a recovery code: how many unused ones remain."
+    )
+
+
+class CodeIn(Strict):
+    """A code from the authenticator app being set up."""
+
+    code: str = Field(examples=["123456"], description="Six digits from the app.")
+
+
+class TwoFactorOut(Strict):
+    """What is on."""
+
+    totp: bool = Field(description="Whether sign-ins ask for a code from an authenticator app.")
+    enabled_at: datetime | None = Field(description="Since when (ISO 8601, UTC).")
+    recovery_codes_left: int = Field(description="Unused recovery codes.")
+
+
+class TotpSetupOut(Strict):
+    """A new authenticator secret, pending until a code from it is confirmed."""
+
+    secret: str = Field(description="Base32, 160 bits: type it into the app, or use the link.")
+    otpauth_uri: str = Field(description="`otpauth://totp/...`: a link or QR code for the app.")
+
+
+class RecoveryCodesOut(Strict):
+    """New recovery codes: shown this once, never again."""
+
+    recovery_codes: list[str]
+
+
+class SessionsEndedOut(Strict):
+    sessions_ended: int = Field(description="How many of the user's other sessions ended.")
+
+
+REQUEST_MODELS += [SecondFactorIn, CodeIn]
+RESPONSE_MODELS += [
+    SecondFactorNeeded,
+    SecondFactorSignedIn,
+    TwoFactorOut,
+    TotpSetupOut,
+    RecoveryCodesOut,
+    SessionsEndedOut,
+]
 
 
 # E-mail: asking for a reset link, using it, confirming an address.

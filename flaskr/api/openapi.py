@@ -4,196 +4,19 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from .. import messages
 from ..identity.policy import Policy
+from .contract import ERRORS, OPERATIONS, RAW_CONTENT
 from .models import REQUEST_MODELS, RESPONSE_MODELS
 
 PREFIX = "/api/v1"
 REF = "#/components/schemas/{model}"
-
-CSRF_NOTE = (
-    "Needs the session cookie and its CSRF token in the `X-CSRFToken` header "
-    "(from `GET /api/v1/csrf`, or the `csrf_token` of the last sign-in)."
-)
-
-# status -> (description, error codes it may carry); every error body is an `Error`.
-ERRORS: dict[int, tuple[str, list[str]]] = {
-    400: (
-        "CSRF token missing or invalid, or a body that is not JSON.",
-        ["csrf_failed", "invalid_json"],
-    ),
-    401: ("Not signed in.", ["not_authenticated"]),
-    409: ("The username is taken (compared case-insensitively).", ["username_taken"]),
-    413: ("The body is larger than MAX_CONTENT_LENGTH.", ["payload_too_large"]),
-    415: ("The body is not sent as application/json.", ["unsupported_media_type"]),
-    422: (
-        "The body is not an object with exactly the documented keys and types, or breaks a "
-        "rule; `fields` says which key and why.",
-        ["validation_failed"],
-    ),
-    429: ("Too many failed sign-in attempts; wait `Retry-After` seconds.", ["too_many_attempts"]),
-    503: ("The database cannot be reached; try again shortly.", ["service_unavailable"]),
-}
-BODY_ERRORS = [400, 413, 415, 422]
-
-# The contract, one entry per operation, in the order the docs show them; `error_texts`
-# replaces an ERRORS entry where this operation means something more precise by the status.
-OPERATIONS: list[dict[str, Any]] = [
-    {
-        "method": "get",
-        "path": "/csrf",
-        "summary": "Get a CSRF token",
-        "description": "Starts a session (cookie) if there is none and returns its CSRF token.",
-        "ok": (200, "The token for this session.", "CsrfOut"),
-        "errors": [],
-    },
-    {
-        "method": "post",
-        "path": "/register",
-        "summary": "Create an account",
-        "description": "Uses the registration form's rules and messages. " + CSRF_NOTE,
-        "body": "RegisterIn",
-        "ok": (201, "The new account.", "UserOut"),
-        "errors": [*BODY_ERRORS, 409, 429, 503],
-        "error_texts": {
-            429: (
-                "Too many registrations from this address (`REGISTER_RATE_LIMIT`, shared with "
-                "the form); wait `Retry-After` seconds.",
-                ["too_many_requests"],
-            )
-        },
-    },
-    {
-        "method": "post",
-        "path": "/login",
-        "summary": "Sign in",
-        "description": (
-            "Signs this client in with a fresh session cookie. An unknown user and a wrong "
-            f'password get the same answer: 401 "{messages.INCORRECT_LOGIN}" Signing in clears '
-            "the session, and with it the CSRF token: use the `csrf_token` of this response "
-            "from now on. " + CSRF_NOTE
-        ),
-        "body": "LoginIn",
-        "ok": (200, "Signed in; the body carries the new session's CSRF token.", "SignedIn"),
-        "errors": [*BODY_ERRORS, 401, 429, 503],
-        "error_texts": {
-            401: (
-                "Unknown user or wrong password: the same answer for both.",
-                ["invalid_credentials"],
-            ),
-            429: (
-                "Too many failed sign-in attempts for this account (`too_many_attempts`), or "
-                "too many password checks from this address (`SIGN_IN_RATE_LIMIT`, shared with "
-                "the form: `too_many_requests`); wait `Retry-After` seconds.",
-                ["too_many_attempts", "too_many_requests"],
-            ),
-        },
-    },
-    {
-        "method": "post",
-        "path": "/logout",
-        "summary": "Sign out",
-        "description": "Ends the session on the server (a copied cookie is dead too). " + CSRF_NOTE,
-        "ok": (204, "Signed out (also when no one was signed in).", None),
-        "errors": [400, 503],
-        "error_texts": {400: ("CSRF token missing or invalid.", ["csrf_failed"])},
-    },
-    {
-        "method": "get",
-        "path": "/me",
-        "summary": "The signed-in user",
-        "description": "Never redirects: without a live session the answer is 401.",
-        "ok": (200, "The account behind this session.", "UserOut"),
-        "errors": [401, 503],
-    },
-    {
-        "method": "get",
-        "path": "/openapi.json",
-        "summary": "This description",
-        "description": "OpenAPI 3.1, generated from the models that validate requests.",
-        "ok": (200, "The OpenAPI document.", None),
-        "errors": [],
-    },
-    {
-        "method": "get",
-        "path": "/docs",
-        "summary": "This description, for people",
-        "description": "An HTML page rendered by the app from this document (no scripts, no CDN).",
-        "ok": (200, "The page.", None),
-        "errors": [],
-    },
-]
-
-# E-mail links: asking for a reset, using a reset link, confirming an address.
-INVALID_TOKEN = (
-    "The link's token is unknown, already used, replaced by a newer link (or a new password), "
-    "or expired: ask for a new one.",
-    ["invalid_token"],
-)
-OPERATIONS += [
-    {
-        "method": "post",
-        "path": "/password/forgot",
-        "summary": "Ask for a password reset link",
-        "description": (
-            "Sends a link to `/auth/reset/<token>` (valid RESET_MINUTES) if an account has "
-            "confirmed this address. The answer is 202, the same and in the same time whether "
-            "or not one has, and also past the limits per address and per client "
-            "(FORGOT_RATE_LIMIT, FORGOT_RATE_LIMIT_PER_IP). " + CSRF_NOTE
-        ),
-        "body": "ForgotIn",
-        "ok": (202, "Accepted: if an account has that address, a link is on its way.", None),
-        "errors": [*BODY_ERRORS, 503],
-    },
-    {
-        "method": "post",
-        "path": "/password/reset",
-        "summary": "Set a new password with a reset link",
-        "description": (
-            "Uses the token once. Every session of the account ends, every other reset link "
-            "dies, a sign-in lockout lifts, and a notice goes to the account's address; no "
-            "one is signed in. An account with a second factor must send its `method` and "
-            "`code` too. " + CSRF_NOTE
-        ),
-        "body": "ResetIn",
-        "ok": (204, "The password is set: sign in with it.", None),
-        "errors": [*BODY_ERRORS, 401, 429, 503],
-        "error_texts": {
-            400: (INVALID_TOKEN[0], ["csrf_failed", "invalid_json", *INVALID_TOKEN[1]]),
-            401: ("The second factor's code is wrong.", ["invalid_code"]),
-            429: (
-                "Too many wrong codes for this account; wait `Retry-After` seconds.",
-                ["too_many_attempts"],
-            ),
-        },
-    },
-    {
-        "method": "post",
-        "path": "/email/confirm",
-        "summary": "Confirm an e-mail address",
-        "description": (
-            "Uses the token of a link to `/auth/confirm/<token>` once: its address becomes the "
-            "account's (a notice goes to the address it replaces). No sign-in needed. " + CSRF_NOTE
-        ),
-        "body": "ConfirmIn",
-        "ok": (204, "The address is confirmed.", None),
-        "errors": [*BODY_ERRORS, 409, 503],
-        "error_texts": {
-            400: (INVALID_TOKEN[0], ["csrf_failed", "invalid_json", *INVALID_TOKEN[1]]),
-            409: ("Another account has confirmed this address since.", ["email_taken"]),
-        },
-    },
-]
-
-# Operations whose success is not one of the models: media type and schema.
-RAW_CONTENT = {
-    "/openapi.json": ("application/json", {"type": "object"}),
-    "/docs": ("text/html", {"type": "string"}),
-}
+# The methods CSRFProtect checks (WTF_CSRF_METHODS), as the contract uses them.
+UNSAFE = {"post", "delete"}
 
 
 def _schemas(policy: Policy) -> dict[str, Any]:
@@ -205,6 +28,7 @@ def _schemas(policy: Policy) -> dict[str, Any]:
     fields = schemas["RegisterIn"]["properties"]
     fields["username"]["description"] = policy.username_doc
     fields["password"]["description"] = policy.password_doc
+    schemas["PasswordChangeIn"]["properties"]["new_password"]["description"] = policy.password_doc
     return schemas
 
 
@@ -219,7 +43,9 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 def _operation(op: dict[str, Any]) -> dict[str, Any]:
     status, description, model = op["ok"]
     ok: dict[str, Any] = {"description": description}
-    if model:
+    if isinstance(model, list):
+        ok["content"] = _json({"oneOf": [_ref(m) for m in model]})
+    elif model:
         ok["content"] = _json(_ref(model))
     elif op["path"] in RAW_CONTENT:
         media, schema = RAW_CONTENT[op["path"]]
@@ -240,14 +66,16 @@ def _operation(op: dict[str, Any]) -> dict[str, Any]:
                 }
             }
     out: dict[str, Any] = {
-        "operationId": op["path"].strip("/").replace(".", "_"),
+        "operationId": op.get("id") or re.sub(r"[^a-z]+", "_", op["path"].strip("/").lower()),
         "summary": op["summary"],
         "description": op["description"],
         "responses": responses,
     }
+    if "parameters" in op:
+        out["parameters"] = op["parameters"]
     if "body" in op:
         out["requestBody"] = {"required": True, "content": _json(_ref(op["body"]))}
-    if op["method"] == "post":
+    if op["method"] in UNSAFE:
         out["security"] = [{"csrfToken": [], "session": []}]
     return out
 
@@ -266,7 +94,10 @@ def _spec(policy: Policy) -> dict[str, Any]:
                 "Sign-up and sign-in for single-page and mobile clients: the same accounts and "
                 "sessions as the web forms. JSON in and out; every error is "
                 '`{"error": {"code", "message", "fields"?}}`. Sessions are cookies: keep a '
-                "cookie jar. Every POST needs `X-CSRFToken`."
+                "cookie jar. Every POST and DELETE needs `X-CSRFToken`. Where "
+                "`TWO_FACTOR_REQUIRED` is on, a signed-in account without two-factor sign-in gets "
+                "403 `two_factor_required` from every operation but `csrf`, `logout`, `me`, "
+                "`reauthenticate` and the `two-factor` ones until it sets it up."
             ),
         },
         "paths": paths,

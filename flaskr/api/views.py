@@ -18,7 +18,16 @@ from ..web.context import actor, settings
 from ..web.errors import ApiError
 from ..web.ratelimit import count_registration
 from . import openapi
-from .models import CsrfOut, LoginIn, RegisterIn, SignedIn, User, UserOut
+from .models import (
+    CsrfOut,
+    LoginIn,
+    RegisterIn,
+    SecondFactor,
+    SecondFactorNeeded,
+    SignedIn,
+    User,
+    UserOut,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -58,6 +67,13 @@ def _validation_error(e: ValidationError) -> ApiError:
 def invalid(fields: dict[str, str]) -> ApiError:
     """422 with the reason for each field."""
     return ApiError(422, messages.INVALID_FIELDS, "validation_failed", fields)
+
+
+def refuse(**reasons: str | None) -> None:
+    """422 with every field that has a reason, if any has one."""
+    fields = {name: reason for name, reason in reasons.items() if reason}
+    if fields:
+        raise invalid(fields)
 
 
 def fresh_csrf_token() -> str:
@@ -122,9 +138,11 @@ def login():
     outcome = flow.attempt_sign_in(data.username, data.password, data.remember)
     if isinstance(outcome, signin.Throttled):
         raise throttled(outcome)
+    if isinstance(outcome, signin.NeedsStep):
+        # Nothing is signed in yet: POST /login/second-factor finishes it (api/two_factor.py).
+        needed = SecondFactorNeeded(second_factor=SecondFactor(methods=list(outcome.methods)))
+        return jsonify(needed.model_dump(mode="json"))
     if not isinstance(outcome, signin.SignedIn):
-        # A second step (no API for it yet: the factor issues add it) is refused like a
-        # wrong password, so an API client never learns more than a browser would.
         raise ApiError(401, messages.INCORRECT_LOGIN, "invalid_credentials")
     body = SignedIn(user=User.signed_in(current_user), csrf_token=fresh_csrf_token())
     return jsonify(body.model_dump(mode="json"))

@@ -10,6 +10,7 @@ from ..identity import addresses
 from ..web.context import settings
 from ..web.fields import (
     TextField,
+    code_field,
     current_password_field,
     email_field,
     new_password_field,
@@ -39,13 +40,17 @@ class LoginForm(Form):
             self.username.longest = lambda policy: max(policy.username_max, addresses.LONGEST)
 
 
-class SecondStepForm(Form):
+class TwoFactorForm(Form):
     method = TextField("Method", validators=[DataRequired()])
-    code = TextField(
-        "Code",
-        validators=[DataRequired(messages.ENTER_CODE)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-    )
+    code = code_field("Code from your authenticator app", messages.ENTER_CODE)
+
+
+class RecoveryCodeForm(Form):
+    recovery_code = code_field("Recovery code", messages.ENTER_RECOVERY_CODE, recovery=True)
+
+
+class ReauthenticateForm(Form):
+    password = current_password_field("Password", messages.ENTER_PASSWORD)
 
 
 class ForgotForm(Form):

@@ -2,30 +2,44 @@
 
 Each change keeps the rules that come with it (disabling ends every session, a new password
 ends the other sessions, lifts a lockout and kills reset links, an address counts once it is
-confirmed, deletion removes everything the account owns),
-writes the audit event with its `actor`, and then sends the signal of the same name
-(signals.py) for the features that react to it, such as e-mail notices.
+confirmed, deletion removes everything the account owns), writes the audit event with its
+`actor`, then sends the signal of the same name (signals.py) for those who react to it.
 """
 
 from __future__ import annotations
 
 import enum
+from datetime import timedelta
 from typing import Any
 
 from .. import messages
-from . import addresses, audit, clock, sessions, signals, throttle, tokens, users
+from . import (
+    addresses,
+    audit,
+    clock,
+    recovery_codes,
+    sessions,
+    signals,
+    throttle,
+    tokens,
+    totp,
+    users,
+)
 from .audit import Actor
 from .settings import Settings
 
 User = dict[str, Any]  # a user document, or at least its "_id" and "username"
 
 
+# How long a new authenticator secret waits for its first code before it is forgotten.
+SETUP_LIFETIME = timedelta(minutes=15)
+
+
 class Asked(enum.Enum):
     """What asking to use an address led to."""
 
     SENT = "sent"  # a confirmation link is on its way to the address
-    # Another account has confirmed it: its owner was told instead. The person who asked
-    # must get the answer SENT gets, or a form would tell which addresses have accounts.
+    # Another account has it: its owner was told. Answer as for SENT, or forms would tell.
     IN_USE = "in_use"
     UNCHANGED = "unchanged"  # it is already this account's confirmed address
 
@@ -36,6 +50,22 @@ class Invalid(Exception):
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__(", ".join(fields))
         self.fields = fields
+
+
+class TwoFactorState(Exception):
+    """The account's two-factor sign-in is not in the state the change needs."""
+
+
+class AlreadyOn(TwoFactorState):
+    """The authenticator app is already on: turn it off first."""
+
+
+class NotOn(TwoFactorState):
+    """Two-factor sign-in is off: there is nothing to turn off or renew."""
+
+
+class NoSetup(TwoFactorState):
+    """No authenticator is being set up (never started, expired, or replaced by a newer one)."""
 
 
 def happened(
@@ -303,3 +333,86 @@ def delete_account(user: User, *, actor: Actor, settings: Settings) -> int:
         sessions_ended=ended,
     )
     return ended
+
+
+def _carry_two_factor(user: User) -> User:
+    """Show the account's two-factor state, as it is now, on every page of its sessions;
+    return the account as it is now."""
+    fresh = users.find_user_by_id(user["_id"])
+    if fresh is None:
+        return user
+    sessions.carry_two_factor(fresh)
+    return fresh
+
+
+def start_totp_setup(user: User, *, settings: Settings) -> str:
+    """A new secret for the account's authenticator app, kept sealed until its first code
+    confirms it (enable_totp); raises AlreadyOn. The plain secret is for the user's eyes."""
+    assert settings.keys is not None, "two-factor sign-in needs the encryption keys"
+    secret = totp.new_secret()
+    sealed = settings.keys.seal(secret, totp.context(user["_id"]))
+    if not users.start_totp_setup(user["_id"], sealed, clock.now() + SETUP_LIFETIME):
+        raise AlreadyOn()
+    return secret
+
+
+def enable_totp(user: User, code: str, *, actor: Actor, settings: Settings) -> list[str] | None:
+    """Turn two-factor sign-in on if `code` is right for the secret being set up; return the
+    new recovery codes (to show once), or None for a wrong code. Raises AlreadyOn, NoSetup."""
+    now, fresh = clock.now(), users.find_user_by_id(user["_id"])
+    if fresh is not None and users.totp_secret(fresh):
+        raise AlreadyOn()
+    pending = totp.pending_secret(fresh, settings.keys, now) if fresh else None
+    if pending is None:
+        raise NoSetup()
+    sealed, secret = pending
+    step = totp.matching_step(secret, code, now)
+    if step is None:
+        return None
+    codes = recovery_codes.generate(settings.recovery_codes)
+    kept = recovery_codes.stored(codes, settings.rounds)
+    if not users.enable_totp(user["_id"], sealed, step, kept, now):
+        raise NoSetup()  # replaced by a newer setup, or confirmed by a parallel request
+    _carry_two_factor(user)
+    _done(audit.TWO_FACTOR_ENABLED, user, actor=actor, settings=settings, recovery_codes=len(codes))
+    return codes
+
+
+def new_recovery_codes(user: User, *, actor: Actor, settings: Settings) -> list[str]:
+    """Replace every recovery code of the account with new ones (to show once); raises NotOn."""
+    codes = recovery_codes.generate(settings.recovery_codes)
+    if not users.replace_recovery_codes(user["_id"], recovery_codes.stored(codes, settings.rounds)):
+        raise NotOn()
+    _carry_two_factor(user)
+    _done(audit.RECOVERY_CODES_REGENERATED, user, actor=actor, settings=settings)
+    return codes
+
+
+def recovery_code_used(user: User, *, actor: Actor, settings: Settings) -> int:
+    """Announce that a recovery code of the account was used up; return how many are left."""
+    left = len(users.recovery_codes(_carry_two_factor(user)))
+    _done(audit.RECOVERY_CODE_USED, user, actor=actor, settings=settings, remaining=left)
+    return left
+
+
+def disable_two_factor(
+    user: User, *, actor: Actor, settings: Settings, keep: str | None = None
+) -> int:
+    """Turn two-factor sign-in off (the caller has checked a code) and end every session of
+    the account but `keep`; return how many ended. Raises NotOn."""
+    if not users.remove_two_factor(user["_id"]):
+        raise NotOn()
+    ended = sessions.end_user_sessions(user["_id"], keep=keep)
+    _carry_two_factor(user)
+    _done(audit.TWO_FACTOR_DISABLED, user, actor=actor, settings=settings, sessions_ended=ended)
+    return ended
+
+
+def reset_two_factor(user: User, *, actor: Actor, settings: Settings) -> bool:
+    """An administrator removes a lost factor: the authenticator app and recovery codes go,
+    so the password alone signs in again. False when the account had none."""
+    if not users.remove_two_factor(user["_id"]):
+        return False
+    _carry_two_factor(user)
+    _done(audit.TWO_FACTOR_RESET, user, actor=actor, settings=settings)
+    return True

@@ -15,7 +15,7 @@ from . import accounts, audit, tokens, users
 from .accounts import happened
 from .audit import Actor
 from .settings import Settings
-from .signin import Refused, Throttled, check_factor
+from .signin import Refused, Throttled, check_second_factor
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def reset(
     if found.methods:
         if not method or not answer:
             return NeedsFactor(found.methods)
-        refused = check_factor(found.user, method, answer, actor=actor, settings=settings)
-        if refused is not None:
-            return refused
+        checked = check_second_factor(found.user, method, answer, actor=actor, settings=settings)
+        if checked is not True:
+            return checked if isinstance(checked, Throttled) else Refused()
     ended = accounts.reset_password(found.user, password, link=link, actor=actor, settings=settings)
     return BadLink() if ended is None else Reset(found.user, ended)

@@ -4,7 +4,10 @@
 message), `Throttled`, or `NeedsStep` (the factors the user may use next). A pending step is a
 record on the server: five minutes, single use, its token stored only as a hash, and the token
 kept in the browser's own session, so it is bound to that browser. `finish` completes it.
-Nothing here reads a request: the doors pass in the actor (address, device) and settings.
+`check_second_factor` is the one check of a factor (throttled, audited): the sign-in's second
+step, turning two-factor off and a password reset use it. `reauthenticate` records a password
+given again, which sensitive changes ask to be recent. Nothing here reads a request: the doors
+pass in the actor (address, device) and settings.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..db import Index, collection
-from . import audit, clock, devices, sessions, throttle, users
+from . import accounts, audit, clock, devices, recovery_codes, sessions, throttle, users
 from .accounts import happened
 from .audit import Actor
 from .settings import Settings
@@ -108,11 +111,7 @@ def check_password(
         user = _candidate(identifier, settings)
     user_id = user["_id"] if user else None
     if not users.password_matches(user, password, settings.rounds):
-        locked = throttle.record_failure(budget, now=now, limits=settings.limits, user_id=user_id)
-        happened(audit.SIGN_IN_FAILED, user_id, actor=actor, settings=settings)
-        if locked:
-            # Once per lockout: the account's activity and its owner's notice (mail.notices).
-            happened(audit.ACCOUNT_LOCKED, user_id, actor=actor, settings=settings)
+        _failed(audit.SIGN_IN_FAILED, budget, user_id, now=now, actor=actor, settings=settings)
         return Refused()
     throttle.record_success(budget)
     assert user is not None  # password_matches is False without a user
@@ -123,6 +122,24 @@ def _candidate(identifier: str, settings: Settings) -> dict[str, Any] | None:
     return users.sign_in_candidate(
         identifier, settings.policy, by_email=settings.sign_in_with_email
     )
+
+
+def _failed(
+    event: str,
+    budget: throttle.Budget,
+    user_id: Any,
+    *,
+    now: Any,
+    actor: Actor,
+    settings: Settings,
+    **details: Any,
+) -> None:
+    """Count a wrong answer and audit it; the one that locks the account is announced once
+    (ACCOUNT_LOCKED: its activity, and its owner's notice in mail.notices)."""
+    locked = throttle.record_failure(budget, now=now, limits=settings.limits, user_id=user_id)
+    happened(event, user_id, actor=actor, settings=settings, **details)
+    if locked:
+        happened(audit.ACCOUNT_LOCKED, user_id, actor=actor, settings=settings)
 
 
 def _throttled(e: throttle.Throttled, user_id: Any, actor: Actor, settings: Settings) -> Throttled:
@@ -148,9 +165,10 @@ def begin(
     )
     if isinstance(checked, Refused | Throttled):
         return checked
-    methods = tuple(f.name for f in settings.factors if f.enrolled(checked))
+    methods = second_factor_methods(checked, settings)
     if not methods:
         return start_session(checked, remember=remember, actor=actor, settings=settings)
+    happened(audit.PASSWORD_PASSED, checked["_id"], actor=actor, settings=settings)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     collection(PENDING, durable=True).insert_one(
@@ -183,24 +201,39 @@ def finish(
     user = users.find_user_by_id(record["user_id"])
     if user is None or user.get("disabled"):
         return Expired()
-    refused = check_factor(user, method, answer, actor=actor, settings=settings)
-    if refused is not None:
-        return refused
+    checked = check_second_factor(user, method, answer, actor=actor, settings=settings)
+    if checked is not True:
+        return checked if isinstance(checked, Throttled) else Refused()
     # Single use: of two requests that both passed, only the one that takes the record signs in.
     if collection(PENDING, durable=True).find_one_and_delete({"_id": record["_id"]}) is None:
         return Expired()
-    happened(audit.SECOND_STEP_PASSED, user["_id"], actor=actor, settings=settings, method=method)
+    if method == recovery_codes.NAME:
+        accounts.recovery_code_used(user, actor=actor, settings=settings)
+        # The new session shows the account as it is now: one recovery code fewer.
+        user = users.find_user_by_id(user["_id"]) or user
+    else:
+        happened(
+            audit.SECOND_STEP_PASSED, user["_id"], actor=actor, settings=settings, method=method
+        )
     return start_session(user, remember=record["remember"], actor=actor, settings=settings)
 
 
-def check_factor(
+def second_factor_methods(user: dict[str, Any], settings: Settings) -> tuple[str, ...]:
+    """The factors `user` has: a sign-in (or a password reset) asks for one of them."""
+    return tuple(f.name for f in settings.factors if f.enrolled(user))
+
+
+def check_second_factor(
     user: dict[str, Any], method: str, answer: str, *, actor: Actor, settings: Settings
-) -> Refused | Throttled | None:
-    """None if `answer` passes `user`'s factor `method` (a second sign-in step, or the proof a
-    password reset asks of an account with a factor); throttled and audited like a sign-in."""
+) -> bool | Throttled:
+    """Whether `answer` passes factor `method` for `user` (a right answer is used up).
+
+    Throttled per account apart from passwords (TWO_FACTOR_MAX_FAILURES) and audited when
+    wrong: the second step of a sign-in, turning two-factor off and a password reset share it.
+    """
     factor = settings.factor(method)
     if factor is None or not factor.enrolled(user):
-        return Refused()
+        return False
     key, now = users.username_key(user["username"]), clock.now()
     budget = throttle.Budget.of(key, actor.ip, settings.limits, namespace=throttle.SECOND_STEPS)
     try:
@@ -209,13 +242,18 @@ def check_factor(
     except throttle.Throttled as e:
         return _throttled(e, user["_id"], actor, settings)
     if not factor.verify(user, answer, now):
-        throttle.record_failure(budget, now=now, limits=settings.limits, user_id=user["_id"])
-        happened(
-            audit.SECOND_STEP_FAILED, user["_id"], actor=actor, settings=settings, method=method
+        _failed(
+            audit.SECOND_STEP_FAILED,
+            budget,
+            user["_id"],
+            now=now,
+            actor=actor,
+            settings=settings,
+            method=method,
         )
-        return Refused()
+        return False
     throttle.record_success(budget)
-    return None
+    return True
 
 
 def start_session(
@@ -273,6 +311,23 @@ def confirm_password(
         user["username"], password, actor=actor, settings=settings, admit=admit
     )
     return checked if isinstance(checked, Throttled) else not isinstance(checked, Refused)
+
+
+def reauthenticate(
+    user: dict[str, Any], session_id: str, password: str, *, actor: Actor, settings: Settings
+) -> bool | Throttled:
+    """Whether `password` is the signed-in `user`'s; if it is, the session counts as freshly
+    authenticated, so sensitive changes are allowed for `settings.reauth_within`."""
+    confirmed = confirm_password(user, password, actor=actor, settings=settings)
+    if confirmed is True:
+        sessions.authenticated(session_id, clock.now())
+        happened(audit.REAUTHENTICATED, user["_id"], actor=actor, settings=settings)
+    return confirmed
+
+
+def recently_authenticated(session: dict[str, Any], settings: Settings) -> bool:
+    """Whether the session's user gave their password within `settings.reauth_within`."""
+    return sessions.recently_authenticated(session, clock.now(), settings.reauth_within)
 
 
 def sign_out(user: dict[str, Any], session_id: str, *, actor: Actor, settings: Settings) -> None:

@@ -56,6 +56,8 @@ class Limits:
     window: timedelta
     # How long an attempt waits for places held by attempts still being checked.
     patience: float = 3.0
+    # Failed second steps (codes) per account; None: as many as passwords.
+    per_step: int | None = None
 
     @classmethod
     def from_config(cls, config: Any) -> Limits:
@@ -66,7 +68,14 @@ class Limits:
             # The wait ends within the request's database budget (MONGO_TIMEOUT_MS), leaving
             # half of it for the attempt's own work.
             patience=min(3.0, int(config["MONGO_TIMEOUT_MS"]) / 2000),
+            per_step=int(config["TWO_FACTOR_MAX_FAILURES"]),
         )
+
+    def per_account(self, namespace: str) -> int:
+        """The limit of an account's counter in `namespace`."""
+        if namespace == SECOND_STEPS and self.per_step is not None:
+            return self.per_step
+        return self.per_user
 
 
 # Counters per account, by what they count: passwords ("user"), second steps ("step").
@@ -117,11 +126,12 @@ class Budget:
     ) -> Budget:
         """A known device's own counter (`device`: its hash), or the account's and the
         address's."""
+        limit = limits.per_account(namespace)
         if device is not None:
-            return cls((Counter(device_counter(username_key, device, namespace), limits.per_user),))
+            return cls((Counter(device_counter(username_key, device, namespace), limit),))
         return cls(
             (
-                Counter(user_counter(username_key, namespace), limits.per_user, account=True),
+                Counter(user_counter(username_key, namespace), limit, account=True),
                 Counter(ip_counter(ip), limits.per_ip),
             )
         )

@@ -270,3 +270,126 @@ def list_users() -> Iterator[dict[str, Any]]:
     """Every user by name: username, created_at, last_login_at, disabled (no hashes)."""
     fields = {"username": 1, "created_at": 1, "last_login_at": 1, "disabled": 1}
     return collection("users").find({}, fields).sort("username_key", 1)
+
+
+# Two-factor sign-in. `totp`: {secret (sealed), last_step, enabled_at}, present while the
+# authenticator app is on; `totp_pending`: {secret, expires_at} while one is being set up;
+# `recovery_codes`: [{hint, hash}], the unused ones.
+
+
+def totp_secret(user: dict[str, Any]) -> str | None:
+    """The sealed secret of the user's authenticator app, or None when it is off."""
+    return (user.get("totp") or {}).get("secret")
+
+
+def totp_enabled_at(user: dict[str, Any]) -> datetime | None:
+    return (user.get("totp") or {}).get("enabled_at")
+
+
+def pending_totp_secret(user: dict[str, Any], now: datetime) -> str | None:
+    """The sealed secret of an authenticator being set up (not yet confirmed), or None."""
+    pending = user.get("totp_pending") or {}
+    return pending["secret"] if pending and pending["expires_at"] > now else None
+
+
+def recovery_codes(user: dict[str, Any]) -> list[dict[str, str]]:
+    """The user's unused recovery codes as stored (hint and hash each)."""
+    return list(user.get("recovery_codes") or [])
+
+
+def start_totp_setup(user_id: ObjectId, sealed: str, expires_at: datetime) -> bool:
+    """Keep `sealed` as the secret being set up (replacing any other); False if the app is
+    already on or the user is gone."""
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id, "totp": {"$exists": False}},
+        {"$set": {"totp_pending": {"secret": sealed, "expires_at": expires_at}}},
+    )
+    return result.matched_count == 1
+
+
+def enable_totp(
+    user_id: ObjectId, sealed: str, step: int, codes: list[dict[str, str]], now: datetime
+) -> bool:
+    """Turn the pending secret `sealed` on, its confirming code's `step` used, with new
+    recovery codes; False if that setup is no longer pending (replaced, expired, or done)."""
+    result = collection("users", durable=True).update_one(
+        {
+            "_id": user_id,
+            "totp": {"$exists": False},
+            "totp_pending.secret": sealed,
+            "totp_pending.expires_at": {"$gt": now},
+        },
+        {
+            "$set": {
+                "totp": {"secret": sealed, "last_step": step, "enabled_at": now},
+                "recovery_codes": codes,
+            },
+            "$unset": {"totp_pending": ""},
+        },
+    )
+    return result.modified_count == 1
+
+
+def use_totp_step(user_id: ObjectId, sealed: str, step: int) -> bool:
+    """Record `step` as used if it is newer than the last one used with this secret; False
+    (a replay, or the secret changed meanwhile) otherwise. One atomic update."""
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id, "totp.secret": sealed, "totp.last_step": {"$lt": step}},
+        {"$set": {"totp.last_step": step}},
+    )
+    return result.modified_count == 1
+
+
+def replace_recovery_codes(user_id: ObjectId, codes: list[dict[str, str]]) -> bool:
+    """Replace every recovery code of a user whose authenticator app is on."""
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id, "totp": {"$exists": True}}, {"$set": {"recovery_codes": codes}}
+    )
+    return result.matched_count == 1
+
+
+def use_recovery_code(user_id: ObjectId, code_hash: str) -> bool:
+    """Remove the code stored as `code_hash`; True only for the one caller that removed it."""
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id, "recovery_codes.hash": code_hash},
+        {"$pull": {"recovery_codes": {"hash": code_hash}}},
+    )
+    return result.modified_count == 1
+
+
+def remove_two_factor(user_id: ObjectId) -> bool:
+    """Forget the authenticator app (set up or pending) and the recovery codes; True if
+    there was anything to forget."""
+    result = collection("users", durable=True).update_one(
+        {
+            "_id": user_id,
+            "$or": [
+                {"totp": {"$exists": True}},
+                {"totp_pending": {"$exists": True}},
+                {"recovery_codes": {"$exists": True}},
+            ],
+        },
+        {"$unset": {"totp": "", "totp_pending": "", "recovery_codes": ""}},
+    )
+    return result.modified_count == 1
+
+
+def reseal_totp_secret(user_id: ObjectId, field: str, old: str, new: str) -> bool:
+    """Replace the sealed secret `old` in `field` ("totp" or "totp_pending") with `new`,
+    unless it changed meanwhile (a key rotation)."""
+    if field not in ("totp", "totp_pending"):
+        raise ValueError(field)
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id, f"{field}.secret": old}, {"$set": {f"{field}.secret": new}}
+    )
+    return result.modified_count == 1
+
+
+def sealed_totp_secrets() -> Iterator[tuple[ObjectId, str, str]]:
+    """(user id, field, sealed secret) of every authenticator secret, on or being set up:
+    for a key rotation. A scan, as befits a rare administrator's command."""
+    query = {"$or": [{"totp": {"$exists": True}}, {"totp_pending": {"$exists": True}}]}
+    for user in collection("users").find(query, {"totp": 1, "totp_pending": 1}):
+        for field in ("totp", "totp_pending"):
+            if (user.get(field) or {}).get("secret"):
+                yield user["_id"], field, user[field]["secret"]

@@ -17,7 +17,7 @@ import ssl
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -54,7 +54,7 @@ class Relay:
     host: str
     port: int
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)  # never in a log line or a traceback
     use_tls: bool
     use_ssl: bool
     sender: str
@@ -177,11 +177,8 @@ def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
 
 
-def send_one(relay: Relay) -> str | None:
-    """Claim the next due message and try to deliver it; return what happened, None if idle."""
-    message = outbox.claim(relay.lease)
-    if message is None:
-        return None
+def send_claimed(message: dict[str, Any], relay: Relay) -> str:
+    """Try to deliver a message this sender holds the claim of; return what happened."""
     fields = {"id": str(message["_id"]), "kind": message["kind"], "attempt": message["attempts"]}
     if message["attempts"] > relay.max_attempts:
         reason = f"{_gave_up(relay.max_attempts)}; the sender of the last one stopped"
@@ -226,7 +223,11 @@ def run(relay: Relay, stop: threading.Event, interval: float, once: bool = False
     database_down = False
     while not stop.is_set():
         try:
-            outcome = send_one(relay)
+            message = outbox.claim(relay.lease)
+            if database_down:
+                log.warning("mail: database reachable again")
+                database_down = False
+            outcome = None if message is None else send_claimed(message, relay)
         except UNAVAILABLE as e:
             if once:
                 raise
@@ -242,9 +243,6 @@ def run(relay: Relay, stop: threading.Event, interval: float, once: bool = False
             log.exception("mail: unexpected error")
             stop.wait(interval)
             continue
-        if database_down:
-            log.warning("mail: database reachable again")
-            database_down = False
         if outcome is not None:
             tally[outcome] += 1
         elif once:

@@ -11,11 +11,15 @@ from ..identity.settings import Settings
 from . import devices
 
 FACTORS = "flaskr.factors"
+KEYS = "flaskr.keys"  # the Keyring built from ENCRYPTION_KEY(S) when the app starts
 
 
 def settings() -> Settings:
     """The identity settings of the current app (its config, read now)."""
-    return Settings.from_config(current_app.config, current_app.extensions.get(FACTORS, ()))
+    extensions = current_app.extensions
+    return Settings.from_config(
+        current_app.config, extensions.get(FACTORS, ()), extensions.get(KEYS)
+    )
 
 
 def actor(device: str | None = None) -> Actor:

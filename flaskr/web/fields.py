@@ -116,6 +116,23 @@ def _password_max(policy) -> int:
     return policy.password_max
 
 
+# Longer than any code or recovery code with its spaces, shorter than anything worth hashing.
+CODE_MAX = 64
+
+
+def code_field(label: str, required: str, *, recovery: bool = False) -> TextField:
+    """A one-time code: six digits from an authenticator app, or a `recovery` code."""
+    if recovery:
+        kinds = {"autocomplete": "off", "autocapitalize": "none"}
+    else:
+        kinds = {"autocomplete": "one-time-code", "inputmode": "numeric"}
+    return TextField(
+        label,
+        validators=[DataRequired(required), Length(max=CODE_MAX, message=required)],
+        render_kw={**kinds, "maxlength": CODE_MAX, "spellcheck": "false"},
+    )
+
+
 def _address(form, field) -> None:
     """A valid e-mail address (syntax only), kept without surrounding spaces."""
     try:

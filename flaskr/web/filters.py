@@ -1,4 +1,5 @@
-"""What every template may use: how times, devices, events and actors read, and the policy."""
+"""What every template may use: how times and the recovery codes left read, and the policy
+(devices and events are described in web/own.py, once for the pages and the API)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import datetime
 from flask import Flask
 
 from .. import messages
-from ..identity import devices
 from .context import settings
 
 
@@ -18,8 +18,6 @@ def when(value: datetime | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(when, "when")
-    app.add_template_filter(devices.describe, "device")
-    app.add_template_filter(messages.event, "event")
-    app.add_template_filter(messages.actor, "actor")
+    app.add_template_filter(messages.few_recovery_codes, "few_recovery_codes")
     # `policy` in every template: the hints say what the forms enforce.
     app.context_processor(lambda: {"policy": settings().policy})

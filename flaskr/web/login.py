@@ -61,6 +61,15 @@ class SignedInUser(UserMixin):
         return self.session.get("previous_login_at")
 
     @property
+    def two_factor(self) -> bool:
+        """Whether the account signs in with a second factor (the authenticator app)."""
+        return bool(self.session.get("two_factor"))
+
+    @property
+    def recovery_codes_left(self) -> int:
+        return int(self.session.get("recovery_codes_left") or 0)
+
+    @property
     def email(self) -> tuple[str | None, bool]:
         """The account's address and whether it is confirmed (users.email_of), as the session
         carries it; a session made before sessions carried it reads the user document."""
@@ -139,6 +148,25 @@ def finish_sign_in(method: str, answer: str) -> Outcome:
     return _signed_in(outcome, device)
 
 
+def reauthenticate(password: str) -> bool | signin.Throttled:
+    """Whether `password` is the signed-in user's; if so, sensitive changes are allowed for
+    the next REAUTH_MINUTES in this session."""
+    confirmed = signin.reauthenticate(
+        account(current_user), current_user.session_id, password, actor=actor(), settings=settings()
+    )
+    if confirmed is True:
+        # This request's copy of the session too, for a redirect that reads it at once.
+        current_user.session["authenticated_at"] = clock.now()
+    return confirmed
+
+
+def recently_authenticated() -> bool:
+    """Whether the signed-in user gave their password within the last REAUTH_MINUTES."""
+    return current_user.is_authenticated and signin.recently_authenticated(
+        current_user.session, settings()
+    )
+
+
 def confirm_password(password: str) -> bool | signin.Throttled:
     """Whether `password` is the signed-in user's (throttled like a sign-in)."""
     return signin.confirm_password(
@@ -158,7 +186,7 @@ def sign_out() -> None:
 
 
 def init_app(app: Flask) -> None:
-    # Second factors register here (identity.factors.Factor); none are built in yet.
+    # Second factors register here (identity.factors.Factor): the two_factor feature's.
     app.extensions.setdefault(FACTORS, [])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -7,9 +7,9 @@ import pytest
 
 from flaskr import messages
 from flaskr.identity import users
-from tests.conftest import PASSWORD
 from tests.identity.test_signin import CodeFactor
 from tests.support.email import NEW_PASSWORD, add_user, database, link_path, queued
+from tests.support.web import PASSWORD
 
 # The link's path ends with its token.
 token_of = lambda message: link_path(message).rsplit("/", 1)[1]  # noqa: E731

@@ -9,8 +9,8 @@ import pytest
 
 from flaskr.identity import signals
 from flaskr.web import devices
-from tests.conftest import PASSWORD
-from tests.protection.conftest import add_user, post_login
+from tests.support.users import add_user
+from tests.support.web import PASSWORD, post_login
 
 WRONG = "wrong-guess-123"
 ATTACKER = "203.0.113.66"

@@ -7,8 +7,8 @@ import pytest
 
 from flaskr import messages
 from flaskr.config import DEFAULTS
-from tests.conftest import PASSWORD, page_text
-from tests.protection.conftest import add_user, post_login
+from tests.support.users import add_user
+from tests.support.web import PASSWORD, page_text, post_login
 
 ME, NEIGHBOUR = "198.51.100.7", "203.0.113.50"
 
@@ -70,7 +70,7 @@ def test_password_confirmations_on_the_account_page_count(make_app):
     add_user(app)
     browser = app.test_client()
     assert post_login(browser, "alice", PASSWORD, ip=ME).status_code == 302
-    from tests.conftest import csrf_token
+    from tests.support.web import csrf_token
 
     form = {"password": PASSWORD, "csrf_token": csrf_token(browser, "/account")}
     response = browser.post("/account/delete", data=form, environ_base={"REMOTE_ADDR": ME})

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flaskr_dev import embedded
-from tests.ops.live import ROOT
+from tests.support.live import ROOT
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SITE = ROOT / "deploy" / "nginx-flaskr.conf"

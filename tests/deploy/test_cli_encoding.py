@@ -11,13 +11,13 @@ import sys
 
 import pytest
 
-from tests.ops.live import ROOT, app_env
+from tests.support.live import ROOT, app_env
 
 NOT_UTF8 = "Error: the password on standard input is not valid UTF-8\n"
 
 
 def flask(env: dict, *args: str, stdin: bytes) -> subprocess.CompletedProcess:
-    """The real command, fed bytes (tests/ops/test_cli_process.py feeds text)."""
+    """The real command, fed bytes (tests/test_cli_process.py feeds text)."""
     command = [sys.executable, "-m", "flask", "--app", "flaskr", *args]
     return subprocess.run(command, cwd=ROOT, env=env, input=stdin, capture_output=True, timeout=60)
 

@@ -22,8 +22,9 @@ import pymongo
 import pytest
 
 from flaskr_dev import embedded
-from tests.conftest import PASSWORD, with_database
-from tests.ops.live import App, app_env
+from tests.support.database import with_database
+from tests.support.live import App, app_env
+from tests.support.web import PASSWORD
 
 from .frontdoor import FrontDoor
 

@@ -21,7 +21,8 @@ from werkzeug.serving import make_server
 
 from flaskr import create_app
 from flaskr.identity import users
-from tests.conftest import PASSWORD, with_database
+from tests.support.database import with_database
+from tests.support.web import PASSWORD
 
 from .browser import AXE, CHROMIUM_ARGS, chromium_path, require_tools
 

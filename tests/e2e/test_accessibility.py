@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 from .browser import expect, skip_without_tools
 from .test_flows import press, sign_in

@@ -41,7 +41,7 @@ def sign_in_plainly(page, username: str, password: str) -> None:
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
 def test_pages_load_without_console_errors(strict_page, live_server, signed_in):
-    from tests.conftest import PASSWORD
+    from tests.support.web import PASSWORD
 
     if signed_in:
         sign_in_plainly(strict_page, live_server.create_user(), PASSWORD)

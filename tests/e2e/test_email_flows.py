@@ -16,9 +16,10 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from flaskr import create_app
-from tests.conftest import PASSWORD, with_database
 from tests.mail.conftest import SmtpServer
+from tests.support.database import with_database
 from tests.support.email import NEW_PASSWORD, add_user
+from tests.support.web import PASSWORD
 
 from .browser import expect, skip_without_tools
 from .conftest import Browser, body_closed_at_once

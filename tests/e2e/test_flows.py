@@ -9,7 +9,7 @@ import pytest
 from flaskr import messages
 from flaskr.identity.policy import Policy
 from flaskr.identity.users import username_key
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 from .browser import expect, skip_without_tools
 

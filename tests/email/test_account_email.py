@@ -9,9 +9,8 @@ import pytest
 
 from flaskr import messages
 from flaskr.identity import users
-from tests.conftest import PASSWORD, csrf_token, page_text
-from tests.protection.conftest import signed_in_client
 from tests.support.email import add_user, database, link_path, queued, the_message
+from tests.support.web import PASSWORD, csrf_token, page_text, signed_in_client
 
 
 def signed_in(app, username="alice"):

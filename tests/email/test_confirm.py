@@ -7,8 +7,8 @@ import pytest
 
 from flaskr import messages
 from flaskr.identity import users
-from tests.conftest import PASSWORD, csrf_token, page_text
 from tests.support.email import add_user, database, link_path, queued, the_message
+from tests.support.web import PASSWORD, csrf_token, page_text
 
 
 def registered(app, client, email="alice@example.com", username="alice"):

@@ -9,7 +9,6 @@ import pytest
 from flaskr import messages
 from flaskr.identity import accounts
 from flaskr.web.context import settings
-from tests.conftest import csrf_token, page_text
 from tests.support.email import (
     BROWSER,
     PUBLIC_URL,
@@ -20,6 +19,7 @@ from tests.support.email import (
     queued,
     the_message,
 )
+from tests.support.web import csrf_token, page_text
 
 
 def answer(response) -> tuple[int, str]:

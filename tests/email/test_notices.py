@@ -13,9 +13,8 @@ from flaskr.identity import accounts
 from flaskr.identity.audit import CLI
 from flaskr.web import devices
 from flaskr.web.context import settings
-from tests.conftest import PASSWORD, csrf_token
-from tests.protection.conftest import FIREFOX, IPHONE, post_login, signed_in_client
 from tests.support.email import NEW_PASSWORD, PUBLIC_URL, add_user, database, queued, the_message
+from tests.support.web import FIREFOX, IPHONE, PASSWORD, csrf_token, post_login, signed_in_client
 
 
 def device_of(client) -> str | None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from flaskr import messages
-from tests.conftest import PASSWORD, csrf_token, page_text
 from tests.support.email import PUBLIC_URL, add_user, database, queued, the_message
+from tests.support.web import PASSWORD, csrf_token, page_text
 
 
 def register(client, username="alice", email=""):

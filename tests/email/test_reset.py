@@ -11,9 +11,7 @@ import pytest
 from flaskr import messages
 from flaskr.identity import accounts, users
 from flaskr.web.context import settings
-from tests.conftest import PASSWORD, csrf_token, page_text
 from tests.identity.test_signin import CodeFactor
-from tests.protection.conftest import post_login, signed_in_client
 from tests.support.email import (
     BROWSER,
     NEW_PASSWORD,
@@ -23,6 +21,7 @@ from tests.support.email import (
     request_reset_for,
     the_message,
 )
+from tests.support.web import PASSWORD, csrf_token, page_text, post_login, signed_in_client
 
 
 @pytest.fixture

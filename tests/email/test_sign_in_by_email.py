@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from flaskr import messages
-from tests.conftest import PASSWORD, page_text
-from tests.protection.conftest import post_login
 from tests.support.email import add_user, database
+from tests.support.web import PASSWORD, page_text, post_login
 
 WRONG = "not-the-password"
 

@@ -8,7 +8,7 @@ import pytest
 from flaskr.identity import accounts, audit, sessions, signals, throttle, users
 from flaskr.identity.audit import CLI, Actor
 from flaskr.web.context import settings
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 BROWSER = Actor.self("203.0.113.9", "Mozilla/5.0 Firefox/128.0")
 # The per-account failure counters (the per-address ones are not the account's).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.protection.conftest import add_user, post_login
+from tests.support.users import add_user
+from tests.support.web import PASSWORD, post_login
 
 WRONG = "wrong-guess-123"
 

@@ -8,8 +8,8 @@ from pymongo.errors import DuplicateKeyError
 
 from flaskr.identity import accounts, audit, clock, sessions, throttle, tokens, users
 from flaskr.web.context import settings
-from tests.conftest import PASSWORD
 from tests.support.email import BROWSER, NEW_PASSWORD, add_user
+from tests.support.web import PASSWORD
 
 LIVE = {"used": False}
 

@@ -7,8 +7,7 @@ import pytest
 
 from flaskr.identity import names, passwords, users
 from flaskr.identity.policy import folded
-from tests.conftest import PASSWORD
-from tests.protection.conftest import post_login
+from tests.support.web import PASSWORD, post_login
 
 ADMINS = ["admin", "adm\u0131n", "\u0430dmin", "ADM\u0130N"]  # dotless i, Cyrillic a, dotted I
 

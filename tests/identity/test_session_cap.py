@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from flaskr.config import DEFAULTS
-from tests.conftest import PASSWORD
-from tests.protection.conftest import add_user, post_login
+from tests.support.users import add_user
+from tests.support.web import PASSWORD, post_login
 
 
 def test_the_default_cap_is_fifty():

@@ -13,9 +13,8 @@ from flaskr import messages
 from flaskr.api import openapi
 from flaskr.identity.policy import Policy
 from tests.api.conftest import ApiClient
-from tests.conftest import PASSWORD, csrf_token, page_text
-from tests.protection.conftest import IPHONE, post_login, signed_in_client
 from tests.support.email import NEW_PASSWORD, PUBLIC_URL, add_user, forgot
+from tests.support.web import IPHONE, PASSWORD, csrf_token, page_text, post_login, signed_in_client
 
 LINK = re.compile(re.escape(PUBLIC_URL) + r"/auth/(?:reset|confirm)/[\w-]+")
 

@@ -74,13 +74,19 @@ def test_smtp_down_then_up_delivers_after(mail_app, smtp_server, clock):
     assert stored(mail_app, message_id)["attempts"] == 2
 
 
+def refused(app, smtp_server, where: str, answer: str):
+    """Queue a message, have the server answer `answer` at RCPT or DATA, run the sender once."""
+    message_id = queue(app)
+    setattr(smtp_server, where, answer)
+    return message_id, drain(app)
+
+
 @pytest.mark.db
 @pytest.mark.parametrize("where", ["answer", "rcpt_answer"])
 def test_4xx_then_success(mail_app, smtp_server, clock, where):
-    message_id = queue(mail_app)
-    setattr(smtp_server, where, "451 4.7.1 Greylisted, try again later")
-    assert drain(mail_app) == "Sent 0, deferred 1, failed 0.\n"
-    assert stored(mail_app, message_id)["last_error"] == "451 4.7.1 Greylisted, try again later"
+    message_id, said = refused(mail_app, smtp_server, where, "451 4.7.1 Greylisted, try again")
+    assert said == "Sent 0, deferred 1, failed 0.\n"
+    assert stored(mail_app, message_id)["last_error"] == "451 4.7.1 Greylisted, try again"
     setattr(smtp_server, where, None)
     clock.advance(seconds=30)
     assert drain(mail_app) == "Sent 1, deferred 0, failed 0.\n"
@@ -92,9 +98,8 @@ def test_4xx_then_success(mail_app, smtp_server, clock, where):
 @pytest.mark.db
 @pytest.mark.parametrize("where", ["answer", "rcpt_answer"])
 def test_5xx_is_recorded_as_failed_with_the_reason(mail_app, smtp_server, clock, where):
-    message_id = queue(mail_app)
-    setattr(smtp_server, where, "550 5.1.1 No such user here")
-    assert drain(mail_app) == "Sent 0, deferred 0, failed 1.\n"
+    message_id, said = refused(mail_app, smtp_server, where, "550 5.1.1 No such user here")
+    assert said == "Sent 0, deferred 0, failed 1.\n"
     doc = stored(mail_app, message_id)
     assert (doc["status"], doc["attempts"]) == (outbox.FAILED, 1)
     assert doc["last_error"] == "550 5.1.1 No such user here"

@@ -139,6 +139,7 @@ def test_the_settings_come_from_flaskr_variables(monkeypatch, tmp_path):
         timeout=2.5,
     )
     assert relay.lease.total_seconds() == 25
+    assert "password" not in repr(relay)  # a traceback or log line never shows it
 
 
 def test_the_defaults():

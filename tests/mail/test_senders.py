@@ -13,7 +13,7 @@ import pytest
 
 from flaskr.db import get_db
 from flaskr.mail import outbox, sender
-from tests.ops.live import ROOT, app_env
+from tests.support.live import ROOT, app_env
 
 from .test_delivery import drain, queue, stored
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flaskr.identity import accounts, users
 from flaskr.identity.audit import Actor
 from flaskr.web.context import settings
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.web import PASSWORD, csrf_token
 
 PUBLIC_URL = "https://auth.example.com"
 NEW_PASSWORD = "quartz-meadow-51-lantern"

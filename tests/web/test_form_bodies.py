@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token, page_text
+from tests.support.web import PASSWORD, csrf_token, page_text
 
 # What made Flask-WTF raise deep inside its form (ValueError, RecursionError): a 500.
 BODIES = ['"x"', "[1]", "123", "[" * 5000 + "]" * 5000, '{"username": "alice"}', "null"]

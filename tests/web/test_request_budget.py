@@ -11,7 +11,7 @@ from flask import Blueprint
 from pymongo import monitoring
 from pymongo.errors import ExecutionTimeout, WTimeoutError
 
-from tests.conftest import AuthActions, page_text
+from tests.support.web import AuthActions, page_text
 
 
 class MaxTimes(monitoring.CommandListener):
