@@ -314,11 +314,17 @@ def confirm_password(
 
 
 def reauthenticate(
-    user: dict[str, Any], session_id: str, password: str, *, actor: Actor, settings: Settings
+    user: dict[str, Any],
+    session_id: str,
+    password: str,
+    *,
+    actor: Actor,
+    settings: Settings,
+    admit: Admit | None = None,
 ) -> bool | Throttled:
     """Whether `password` is the signed-in `user`'s; if it is, the session counts as freshly
     authenticated, so sensitive changes are allowed for `settings.reauth_within`."""
-    confirmed = confirm_password(user, password, actor=actor, settings=settings)
+    confirmed = confirm_password(user, password, actor=actor, settings=settings, admit=admit)
     if confirmed is True:
         sessions.authenticated(session_id, clock.now())
         happened(audit.REAUTHENTICATED, user["_id"], actor=actor, settings=settings)

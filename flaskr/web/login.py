@@ -152,7 +152,12 @@ def reauthenticate(password: str) -> bool | signin.Throttled:
     """Whether `password` is the signed-in user's; if so, sensitive changes are allowed for
     the next REAUTH_MINUTES in this session."""
     confirmed = signin.reauthenticate(
-        account(current_user), current_user.session_id, password, actor=actor(), settings=settings()
+        account(current_user),
+        current_user.session_id,
+        password,
+        actor=actor(),
+        settings=settings(),
+        admit=count_password_check,
     )
     if confirmed is True:
         # This request's copy of the session too, for a redirect that reads it at once.
