@@ -17,3 +17,6 @@ INDEXES = [
     *signin.INDEXES,
     *tokens.INDEXES,
 ]
+
+# What `flask init-db` changes in stored data after an upgrade (usernames' look-alike keys).
+UPGRADES = [users.rekey_report]

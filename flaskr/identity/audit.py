@@ -29,6 +29,8 @@ INDEXES = [
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_IN_THROTTLED = "sign_in_throttled"
+# The account's failure counter just filled: sign-in is locked for clients it does not know.
+ACCOUNT_LOCKED = "account_locked"
 SECOND_STEP_PASSED = "second_step_passed"
 SECOND_STEP_FAILED = "second_step_failed"
 SIGN_OUT = "sign_out"
