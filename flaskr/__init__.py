@@ -42,7 +42,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     logs.init_app(app)
 
-    db.init_app(app, indexes=[*identity.INDEXES, *outbox.INDEXES, *ratelimit.INDEXES])
+    db.init_app(
+        app,
+        indexes=[*identity.INDEXES, *outbox.INDEXES, *ratelimit.INDEXES],
+        upgrades=identity.UPGRADES,
+    )
     formdata.init_app(app)
     csrf.init_app(app)
     login.init_app(app)

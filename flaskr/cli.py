@@ -44,15 +44,28 @@ def _interactive() -> bool:
 def read_password(prompt: str = "Password") -> str:
     """Ask twice (hidden) on a terminal; otherwise read the first line of standard input."""
     if _interactive():
-        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+        return _utf8(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
     try:
         line = sys.stdin.readline()
     except UnicodeDecodeError:
-        raise click.ClickException("the password on standard input is not valid UTF-8") from None
+        raise click.ClickException(NOT_UTF8) from None
     if not line:
         raise click.ClickException("no password on standard input")
     # Only the line ending is removed: spaces are part of a password.
-    return line.removesuffix("\n").removesuffix("\r")
+    return _utf8(line.removesuffix("\n").removesuffix("\r"))
+
+
+NOT_UTF8 = "the password on standard input is not valid UTF-8"
+
+
+def _utf8(text: str) -> str:
+    """`text` if it is real text: under a C or POSIX locale Python reads undecodable bytes as
+    lone surrogates (surrogateescape), which no browser can ever send back."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise click.ClickException(NOT_UTF8) from None
+    return text
 
 
 def _existing(username: str) -> dict[str, Any]:

@@ -39,6 +39,8 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_MAX_FAILURES_PER_IP": 50,
     "LOGIN_LOCKOUT_SECONDS": 900,
     "REGISTER_RATE_LIMIT": "10 per hour",
+    "SIGN_IN_RATE_LIMIT": "60 per minute",
+    "SESSION_MAX_PER_USER": 50,
     "TRUSTED_PROXIES": 0,
     "USERNAME_MIN_LENGTH": 3,
     "USERNAME_MAX_LENGTH": 32,

@@ -39,6 +39,7 @@ def too_many_attempts(retry_after: float) -> str:
 # Registration.
 ACCOUNT_READY = "Your account is ready. Please sign in."
 USERNAME_TAKEN = "That username is already taken."
+TOO_MANY_SIGN_INS = "Too many sign-in attempts from your address. Please try again later."
 TOO_MANY_REGISTRATIONS = "Too many registrations from your address. Please try again later."
 CHOOSE_USERNAME = "Choose a username."
 CHOOSE_PASSWORD = "Choose a password."  # noqa: S105 (a message)
@@ -236,6 +237,7 @@ NOT_SIGNED_IN = "You are not signed in."
 NO_SUCH_ENDPOINT = "There is no such API endpoint."
 METHOD_NOT_ALLOWED = "This endpoint does not accept that method; see the Allow header."
 TOO_LARGE = "The request body is too large."
+SEND_FORM = "This page accepts form submissions only."
 SEND_JSON = "Send a JSON body with Content-Type: application/json."
 INVALID_JSON = "The body is not valid JSON."
 NOT_AN_OBJECT = "The body must be a JSON object."
@@ -253,6 +255,7 @@ ERROR_TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Request too large",
+    415: "Unsupported request",
     422: "Invalid input",
     429: "Too many requests",
     500: "Something went wrong",
@@ -264,6 +267,7 @@ EVENTS = {
     "sign_in": "Signed in",
     "sign_in_failed": "Failed sign-in (wrong password)",
     "sign_in_throttled": "Sign-in refused: too many failed attempts",
+    "account_locked": "Sign-in locked after too many failed attempts",
     "password_passed": "Password right; second sign-in step asked",
     "second_step_passed": "Second sign-in step passed (code right)",
     "second_step_failed": "Failed second sign-in step (wrong code)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -30,6 +30,8 @@ INDEXES = [
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_IN_THROTTLED = "sign_in_throttled"
+# The account's failure counter just filled: sign-in is locked for clients it does not know.
+ACCOUNT_LOCKED = "account_locked"
 SECOND_STEP_PASSED = "second_step_passed"
 SECOND_STEP_FAILED = "second_step_failed"
 SIGN_OUT = "sign_out"
@@ -222,7 +224,25 @@ def every(filters: Filters, *, now: datetime) -> Iterator[dict[str, Any]]:
     return found.hint(_index(filters)).batch_size(500)
 
 
-def count(events: list[str], *, since: datetime, until: datetime) -> int:
-    """How many stored events of these kinds happened in [since, until)."""
+def per_hour(
+    events: list[str], *, since: datetime, until: datetime
+) -> dict[tuple[str, datetime], int]:
+    """How many stored events of each of these kinds happened in each UTC hour of
+    [since, until): {(event, the hour's start): count}, hours without any left out. One
+    aggregation, grouped on the server (a count per hour was 62 round trips)."""
     query = {"event": {"$in": [str(e) for e in events]}, "at": {"$gte": since, "$lt": until}}
-    return collection("auth_events").count_documents(query, hint="event_at_id")
+    hour = {"$dateToString": {"format": "%Y-%m-%dT%H", "date": "$at"}}
+    found = collection("auth_events").aggregate(
+        [
+            {"$match": query},
+            {"$group": {"_id": {"event": "$event", "hour": hour}, "n": {"$sum": 1}}},
+        ],
+        hint="event_at_id",
+    )
+    return {
+        (
+            g["_id"]["event"],
+            datetime.strptime(g["_id"]["hour"], "%Y-%m-%dT%H").replace(tzinfo=UTC),
+        ): g["n"]
+        for g in found
+    }

@@ -208,6 +208,16 @@ def end_user_session(user_id: ObjectId, session_id: str) -> bool:
     return collection("sessions", durable=True).delete_one(query).deleted_count == 1
 
 
+def trim_user_sessions(user_id: ObjectId, *, keep: int) -> int:
+    """End the user's oldest sessions beyond the `keep` newest; return how many ended."""
+    older = collection("sessions").find({"user_id": user_id}, {"_id": 1})
+    ids = [s["_id"] for s in older.sort("created_at", -1).skip(keep)]
+    if not ids:
+        return 0
+    query = {"_id": {"$in": ids}, "user_id": user_id}
+    return collection("sessions", durable=True).delete_many(query).deleted_count
+
+
 def list_sessions(user_id: ObjectId, *, now: datetime) -> list[dict[str, Any]]:
     """The user's sessions that have not expired, most recently used first."""
     return list(

@@ -11,7 +11,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..db import Index, collection
-from . import addresses, clock, passwords
+from . import addresses, clock, names, passwords
 from .policy import Policy, folded
 
 INDEXES = [
@@ -38,8 +38,17 @@ class EmailTaken(Exception):
 
 
 def username_key(username: str) -> str:
-    """The normalised form that makes `Alice`, `alice` and fullwidth `Alice` one account."""
-    return folded(username)
+    """The key that makes `Alice`, `alice`, fullwidth `Alice` and look-alikes (a Cyrillic a in
+    place of a Latin one) one account: their confusable skeleton (names.py)."""
+    return names.key(username)
+
+
+def _keys(username: str) -> list[str]:
+    """The keys a stored user of this name may have: the skeleton, and the folded name that
+    was the key before (a user not yet re-keyed by `init-db`, or one whose new key another
+    account already held)."""
+    new, old = username_key(username), folded(username)
+    return [new] if new == old else [new, old]
 
 
 def create_user(
@@ -69,7 +78,53 @@ def find_user(username: str) -> dict[str, Any] | None:
     """The user with this name (any case), or None."""
     if not isinstance(username, str):
         raise TypeError("username must be a str")
-    return collection("users").find_one({"username_key": username_key(username)})
+    keys = _keys(username)
+    found = list(collection("users").find({"username_key": {"$in": keys}}).limit(2))
+    if len(found) > 1:
+        # A look-alike kept its old key: the one whose own name was typed is meant.
+        return next(user for user in found if user["username_key"] == keys[-1])
+    return found[0] if found else None
+
+
+def rekey_users() -> tuple[int, int, list[tuple[str, str]]]:
+    """Give every user the current key (after an upgrade that changed it); return how many
+    users there are, how many changed, and each collision (name, name holding its new key).
+
+    The oldest account keeps a contested key; the other keeps its old one and still signs
+    in by its own name, until an administrator renames or deletes one of them.
+    """
+    durable = collection("users", durable=True)
+    updated, collisions, total = 0, {}, 0
+    while True:  # a key freed by one change may let an earlier collision through
+        progress, total = 0, 0
+        for user in collection("users").find({}, {"username": 1, "username_key": 1}).sort("_id"):
+            total += 1
+            new = username_key(user["username"])
+            if user.get("username_key") == new:
+                continue
+            try:
+                durable.update_one({"_id": user["_id"]}, {"$set": {"username_key": new}})
+            except DuplicateKeyError:
+                holder = collection("users").find_one({"username_key": new}, {"username": 1})
+                collisions[user["_id"]] = (user["username"], (holder or {}).get("username", "?"))
+                continue
+            collisions.pop(user["_id"], None)
+            progress += 1
+        updated += progress
+        if not progress:
+            return total, updated, list(collisions.values())
+
+
+def rekey_report() -> list[str]:
+    """`rekey_users` for `flask init-db`: what it did, and each collision to resolve."""
+    total, updated, collisions = rekey_users()
+    lines = [f"username keys ok: {total} users, {updated} updated ({names.version()})"]
+    lines += [
+        f"username look-alike: {name!r} keeps its old key, {holder!r} has the new one; "
+        f"rename or delete one (`flask users delete`)"
+        for name, holder in collisions
+    ]
+    return lines
 
 
 def find_user_by_id(user_id: ObjectId) -> dict[str, Any] | None:
@@ -473,7 +528,7 @@ def bound_of(user: dict[str, Any], by: str = BY_NAME) -> str:
     return user[_ORDERS[by][0]]
 
 
-def names(user_ids: list[ObjectId]) -> dict[ObjectId, str]:
+def usernames(user_ids: list[ObjectId]) -> dict[ObjectId, str]:
     """The usernames of these users (those that still exist), by id."""
     found = collection("users").find({"_id": {"$in": list(user_ids)}}, {"username": 1})
     return {u["_id"]: u["username"] for u in found}
