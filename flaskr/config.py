@@ -77,6 +77,8 @@ DEFAULTS: dict[str, object] = {
     "CONFIRM_RATE_LIMIT": "5 per hour",
     "NOTIFY_NEW_DEVICE": True,
     "DEVICE_COOKIE_DAYS": 400,
+    # The admin area (admin/, web/stepup.py; REAUTH_MINUTES above).
+    "ADMIN_REQUIRES_TWO_FACTOR": True,
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)

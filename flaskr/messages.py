@@ -308,3 +308,49 @@ def actor(name: str | None) -> str:
     if name.startswith("admin:"):
         return f"by the administrator {name.removeprefix('admin:')}"
     return ACTORS.get(name, f"by {name}")
+
+
+# Roles and the admin area.
+ROLE_NAME = "A role is 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter."
+LAST_ADMIN = "That would leave no active administrator: grant the admin role to someone else first."
+NOT_ALLOWED = "Your account does not have the role this page needs."
+
+EVENTS.update({"role_granted": "Role granted", "role_revoked": "Role revoked"})
+ADMIN_REAUTH = "Please confirm your password: admin actions need it given in the last few minutes."
+ADMIN_BAD_TIME = "Give a time as YYYY-MM-DDTHH:MM (UTC)."
+ADMIN_TYPE_USERNAME = "Type the account's username exactly to delete it."
+ADMIN_NO_SUCH_USER = "No account has that username."
+ADMIN_NO_SUCH_SESSION = "That session has ended already."
+
+
+def admin_disabled(username: str, ended: int) -> str:
+    plural = "" if ended == 1 else "s"
+    return f"{username} is disabled; {ended} session{plural} ended."
+
+
+def admin_sessions_ended(username: str, ended: int) -> str:
+    return f"Ended {ended} session{'' if ended == 1 else 's'} of {username}."
+
+
+def admin_deleted(username: str) -> str:
+    return f"{username} and everything stored about the account have been deleted."
+
+
+ADMIN_DONE = {
+    "enabled": "{username} may sign in again.",
+    "unlocked": "{username}'s failed sign-ins are forgotten: the lockout is lifted.",
+    "session_ended": "That session of {username} has ended.",
+    "granted": "{username} is now an administrator.",
+    "revoked": "{username} is no longer an administrator.",
+    "not_changed": "Nothing changed: {username} was already like that.",
+    "factors_removed": "{username}'s second factors are removed: the password alone signs in.",
+}
+
+
+def admin_done(what: str, username: str) -> str:
+    """What an admin action did, said after it (`what`: a key of ADMIN_DONE)."""
+    return ADMIN_DONE[what].format(username=username)
+
+
+ADMIN_BAD_CURSOR = "That page link is not valid: start again from the newest events."
+ADMIN_BAD_FILTERS = "Some filters are not valid: check them on the audit trail page."

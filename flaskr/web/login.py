@@ -87,6 +87,12 @@ class SignedInUser(UserMixin):
                 abort(401)
         return self._doc
 
+    @property
+    def roles(self) -> list[str]:
+        """The roles as this session last heard of them: for showing (a link), not deciding
+        (web/roles.py reads the user)."""
+        return list(self.session.get("roles") or [])
+
 
 @login_manager.user_loader
 def load_user(token: str) -> SignedInUser | None:
