@@ -130,7 +130,7 @@ class TrailRow:
 
 def event_rows(events: list[dict[str, Any]]) -> list[TrailRow]:
     """The rows for these events, their usernames read in one query."""
-    names = users.usernames(list({e["user_id"] for e in events}))
+    names = users.usernames_by_id(list({e["user_id"] for e in events}))
     return [
         TrailRow(
             at=e["at"],

@@ -528,7 +528,7 @@ def bound_of(user: dict[str, Any], by: str = BY_NAME) -> str:
     return user[_ORDERS[by][0]]
 
 
-def usernames(user_ids: list[ObjectId]) -> dict[ObjectId, str]:
+def usernames_by_id(user_ids: list[ObjectId]) -> dict[ObjectId, str]:
     """The usernames of these users (those that still exist), by id."""
     found = collection("users").find({"_id": {"$in": list(user_ids)}}, {"username": 1})
     return {u["_id"]: u["username"] for u in found}

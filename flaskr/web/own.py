@@ -41,8 +41,9 @@ class EventRow:
 
 
 def session_rows(user_id: Any, current: str | None = None) -> list[SessionRow]:
-    """The account's live sessions as rows, most recently used first; `current` is this
-    client's session id (the account page marks it)."""
+    """A user's live sessions, most recently used first; `current` marks the one in use.
+
+    The account page and the API list the signed-in user's; the admin area anyone's."""
     return [
         SessionRow(
             id=s["_id"],
@@ -58,7 +59,8 @@ def session_rows(user_id: Any, current: str | None = None) -> list[SessionRow]:
 
 
 def live_sessions() -> list[SessionRow]:
-    """The user's live sessions: this one first, then the others, most recently used first."""
+    """The signed-in user's live sessions: this one first, then the others, most recently
+    used first."""
     rows = session_rows(current_user.id, current_user.session_id)
     return sorted(rows, key=lambda row: not row.current)
 
