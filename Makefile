@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile drill frontdoor
+.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile drill frontdoor bench-admin
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -52,6 +52,10 @@ bench-two-factor: $(VENV)/.test
 # Forgot-password answer times for a known and an unknown address (benchmarks/results/forgot.json).
 bench-forgot: $(VENV)/.test
 	$(BIN)/python -m benchmarks.forgot
+
+# Each admin page's time with 20,000 users and 100,000 events (benchmarks/results/admin.json).
+bench-admin: $(VENV)/.test
+	$(BIN)/python -m benchmarks.admin
 
 # Five minutes of mixed traffic, then a run with the database stopped for 20 s.
 soak: $(VENV)/.test

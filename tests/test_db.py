@@ -31,6 +31,7 @@ EXPECTED_LINES = [
     "index ok: auth_events.at_id",
     "index ok: auth_events.event_at_id",
     "index ok: auth_events.ip_at_id",
+    "index ok: audit_hours.expires_at_ttl",
     "index ok: outbox.status_next_attempt",
     "index ok: outbox.expires_at_ttl",
     "index ok: rate_limits.expireAt_ttl",

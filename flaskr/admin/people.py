@@ -109,7 +109,13 @@ def user_or_404(user_id: str) -> dict[str, Any]:
 
 def story(user_id: ObjectId) -> list[TrailRow]:
     """The account's latest events (a page of the audit trail, filtered to it)."""
-    return event_rows(audit.trail(audit.Filters(user_id=user_id), now=clock.now(), limit=PAGE))
+    found = audit.trail(
+        audit.Filters(user_id=user_id),
+        now=clock.now(),
+        retention=settings().audit_retention,
+        limit=PAGE,
+    )
+    return event_rows(found)
 
 
 @dataclass(frozen=True)

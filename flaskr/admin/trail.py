@@ -15,6 +15,7 @@ from flask import Response, abort, render_template, request, stream_with_context
 
 from .. import messages
 from ..identity import audit, clock, users
+from ..web.context import settings
 from .forms import TrailForm
 from .people import TrailRow, event_rows
 from .views import bp
@@ -91,7 +92,11 @@ def audit_trail():
         []
         if filters is None
         else audit.trail(
-            filters, now=clock.now(), limit=PAGE + 1, after=_after(request.args.get("after"))
+            filters,
+            now=clock.now(),
+            retention=settings().audit_retention,
+            limit=PAGE + 1,
+            after=_after(request.args.get("after")),
         )
     )
     shown = event_rows(events[:PAGE])
@@ -147,7 +152,8 @@ def audit_csv():
     if not form.validate():
         abort(400, messages.ADMIN_BAD_FILTERS)
     filters = _filters(form)
-    events = [] if filters is None else audit.every(filters, now=clock.now())
+    retention = settings().audit_retention
+    events = [] if filters is None else audit.every(filters, now=clock.now(), retention=retention)
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     return Response(
         stream_with_context(csv_lines(events)),

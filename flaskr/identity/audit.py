@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
 
 from ..db import Index, collection
 from . import devices
@@ -109,6 +110,8 @@ def record(
             **(details or {}),
         },
     )
+    if event in COUNTED:
+        count_hour(event, now)
     if user_id is None or not store:
         return
     collection("auth_events").insert_one(
@@ -168,81 +171,99 @@ class Filters:
     until: datetime | None = None
 
 
-def _index(filters: Filters) -> str:
-    """The index that serves `filters` (named as a hint: given `expires_at` too, a planner
-    may pick the TTL index and sort everything; SecantusDB's scanned the collection)."""
-    if filters.event is not None:
-        return "event_at_id"
-    if filters.ip is not None:
-        return "ip_at_id"
-    if filters.user_id is not None:
-        return "user_id_at"
-    return "at_id"
+# The trail reads newest first through widening stretches of time (the last one reaching back
+# to the retention), so a page reads about as many events as it shows: SecantusDB reads every
+# index entry in a range before it sorts and keeps the first few, so one range over the whole
+# history would cost the whole history on every page.
+WINDOWS = (timedelta(hours=1), timedelta(days=1), timedelta(days=7), timedelta(days=31))
+ORDER = [("at", -1), ("_id", -1)]
 
 
-def _query(filters: Filters, now: datetime) -> dict[str, Any]:
-    query: dict[str, Any] = {"expires_at": {"$gt": now}}
-    if filters.event is not None:
-        query["event"] = str(filters.event)
-    if filters.user_id is not None:
-        query["user_id"] = ObjectId(filters.user_id)
-    if filters.ip is not None:
-        query["ip"] = str(filters.ip)
-    at: dict[str, datetime] = {}
-    if filters.since is not None:
-        at["$gte"] = filters.since
-    if filters.until is not None:
-        at["$lt"] = filters.until
-    if at:
-        query["at"] = at
-    return query
+def _read(query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    return list(collection("auth_events").find(query).sort(ORDER).limit(limit))
 
 
 def trail(
     filters: Filters,
     *,
     now: datetime,
+    retention: timedelta,
     limit: int,
     after: tuple[datetime, ObjectId] | None = None,
 ) -> list[dict[str, Any]]:
-    """Up to `limit` stored events matching `filters`, newest first, older than `after`."""
-    query = _query(filters, now)
+    """Up to `limit` stored events matching `filters`, newest first, after the event `after`
+    (its time and id), none older than `retention` (the TTL sweep may lag a minute)."""
+    base: dict[str, Any] = {}
+    if filters.event is not None:
+        base["event"] = str(filters.event)
+    if filters.user_id is not None:
+        base["user_id"] = ObjectId(filters.user_id)
+    if filters.ip is not None:
+        base["ip"] = str(filters.ip)
+    found: list[dict[str, Any]] = []
+    upper = min(filters.until or now, now) + timedelta(milliseconds=1)
     if after is not None:
         at, last_id = after
-        # A bound on `at` the index can seek to, then the tie-break among equal times.
-        query["at"] = {**query.get("at", {}), "$lte": at}
-        query["$or"] = [{"at": {"$lt": at}}, {"_id": {"$lt": last_id}}]
-    order = [("at", -1), ("_id", -1)]
-    found = collection("auth_events").find(query).sort(order).hint(_index(filters))
-    return list(found.limit(limit))
+        # Those of the very same millisecond as the last one seen, further down the order.
+        found = _read({**base, "at": at, "_id": {"$lt": last_id}}, limit)
+        upper = min(upper, at)
+    floor = max(filters.since or now - retention, now - retention)
+    for width in (*WINDOWS, upper - floor):
+        if len(found) >= limit or upper <= floor:
+            break
+        lower = max(upper - width, floor)
+        found += _read({**base, "at": {"$gte": lower, "$lt": upper}}, limit - len(found))
+        upper = lower
+    return found
 
 
-def every(filters: Filters, *, now: datetime) -> Iterator[dict[str, Any]]:
-    """Every stored event matching `filters`, newest first, read in batches (a download)."""
-    order = [("at", -1), ("_id", -1)]
-    found = collection("auth_events").find(_query(filters, now)).sort(order)
-    return found.hint(_index(filters)).batch_size(500)
+def every(
+    filters: Filters, *, now: datetime, retention: timedelta, batch: int = 500
+) -> Iterator[dict[str, Any]]:
+    """Every stored event matching `filters`, newest first, read a page at a time."""
+    after = None
+    while True:
+        page = trail(filters, now=now, retention=retention, limit=batch, after=after)
+        yield from page
+        if len(page) < batch:
+            return
+        after = (page[-1]["at"], page[-1]["_id"])
+
+
+# How many sign-ins and failed sign-ins each hour had, counted as they happen (whether the
+# account exists or not): the admin area's charts read a few hundred counters, not a week of
+# events. Kept a little over a week.
+COUNTED = (SIGN_IN, SIGN_IN_FAILED, SECOND_STEP_FAILED)
+HOURS = "audit_hours"
+HOURS_KEPT = timedelta(days=8)
+HOUR_INDEXES = [Index(HOURS, "expires_at", expireAfterSeconds=0, name="expires_at_ttl")]
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def count_hour(event: str, at: datetime) -> None:
+    """Add one to `event`'s counter for the hour of `at`."""
+    hour = _hour(at)
+    key = {"_id": f"{event}|{hour.isoformat()}"}
+    change = {
+        "$inc": {"n": 1},
+        "$setOnInsert": {"event": event, "hour": hour, "expires_at": hour + HOURS_KEPT},
+    }
+    try:
+        collection(HOURS).update_one(key, change, upsert=True)
+    except DuplicateKeyError:
+        # The hour's first two events at once: the other one's upsert made the counter.
+        collection(HOURS).update_one(key, {"$inc": {"n": 1}})
 
 
 def per_hour(
     events: list[str], *, since: datetime, until: datetime
 ) -> dict[tuple[str, datetime], int]:
-    """How many stored events of each of these kinds happened in each UTC hour of
-    [since, until): {(event, the hour's start): count}, hours without any left out. One
-    aggregation, grouped on the server (a count per hour was 62 round trips)."""
-    query = {"event": {"$in": [str(e) for e in events]}, "at": {"$gte": since, "$lt": until}}
-    hour = {"$dateToString": {"format": "%Y-%m-%dT%H", "date": "$at"}}
-    found = collection("auth_events").aggregate(
-        [
-            {"$match": query},
-            {"$group": {"_id": {"event": "$event", "hour": hour}, "n": {"$sum": 1}}},
-        ],
-        hint="event_at_id",
-    )
-    return {
-        (
-            g["_id"]["event"],
-            datetime.strptime(g["_id"]["hour"], "%Y-%m-%dT%H").replace(tzinfo=UTC),
-        ): g["n"]
-        for g in found
+    """{(event, hour): count} for these kinds of event in the hours of [since, until)."""
+    query = {
+        "hour": {"$gte": _hour(since), "$lt": until},
+        "event": {"$in": [str(e) for e in events]},
     }
+    return {(c["event"], c["hour"]): c["n"] for c in collection(HOURS).find(query)}

@@ -224,7 +224,6 @@ def list_sessions(user_id: ObjectId, *, now: datetime) -> list[dict[str, Any]]:
         collection("sessions")
         .find({"user_id": user_id, "expires_at": {"$gt": now}})
         .sort("last_seen_at", -1)
-        .hint("user_id")  # not the TTL index: SecantusDB's planner scanned the collection
     )
 
 
@@ -239,10 +238,9 @@ def carry_roles(user_id: ObjectId) -> int:
 
 
 def count_live(user_ids: list[ObjectId], *, now: datetime) -> dict[ObjectId, int]:
-    """How many unexpired sessions each of these users has (the `user_id` index finds them,
-    named: the TTL index on `expires_at` would not)."""
+    """How many unexpired sessions each of these users has (the `user_id` index finds them)."""
     counts: dict[ObjectId, int] = {}
     query = {"user_id": {"$in": list(user_ids)}, "expires_at": {"$gt": now}}
-    for session in collection("sessions").find(query, {"user_id": 1}).hint("user_id"):
+    for session in collection("sessions").find(query, {"user_id": 1}):
         counts[session["user_id"]] = counts.get(session["user_id"], 0) + 1
     return counts

@@ -276,12 +276,12 @@ def locked_count(*, now: datetime, limits: Limits) -> int:
     """How many usernames are locked out of password sign-in now (existing or not: the
     counters are hashed, so they do not say whose)."""
     query = {"_id": {"$regex": "^" + PASSWORDS + ":"}, **_locked(limits, now)}
-    return _coll().count_documents(query, hint="_id_")
+    return _coll().count_documents(query)
 
 
 def locked(username_keys: list[str], *, now: datetime, limits: Limits) -> set[str]:
     """Which of these normalised usernames are locked out of password sign-in now."""
     ids = {user_counter(key): key for key in username_keys}
     query = {"_id": {"$in": list(ids)}, **_locked(limits, now)}
-    found = _coll().find(query, {"_id": 1}).hint("_id_")
+    found = _coll().find(query, {"_id": 1})
     return {ids[doc["_id"]] for doc in found}

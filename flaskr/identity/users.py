@@ -467,7 +467,7 @@ def delete_if(user_id: ObjectId, only: dict[str, Any]) -> bool | None:
 
 def count_active_admins() -> int:
     """How many users are active administrators (the `roles` index finds them)."""
-    return collection("users").count_documents(ACTIVE_ADMIN, hint="roles")
+    return collection("users").count_documents(ACTIVE_ADMIN)
 
 
 # The admin area's list: a page of users in the order of a unique index, by name or by
@@ -476,8 +476,8 @@ def count_active_admins() -> int:
 LISTED = {"password_hash": 0, "password_scheme": 0}
 BY_NAME, BY_ADDRESS = "username", "address"
 _ORDERS = {
-    BY_NAME: ("username_key", "username_key_unique", username_key),
-    BY_ADDRESS: ("email_key", "email_key_unique_confirmed", lambda typed: typed.strip().casefold()),
+    BY_NAME: ("username_key", username_key),
+    BY_ADDRESS: ("email_key", lambda typed: typed.strip().casefold()),
 }
 
 
@@ -503,7 +503,7 @@ def page(
     """Up to `limit` users whose name (or confirmed address, `by`) starts with `prefix` in
     any case, in that order: the first ones, those after the key `after`, or the last ones
     before the key `before`."""
-    field, index, fold = _ORDERS[by]
+    field, fold = _ORDERS[by]
     key: dict[str, Any] = _starting_with(fold(prefix)) if fold(prefix) else {}
     if after is not None:
         key["$gt"] = str(after)
@@ -514,7 +514,7 @@ def page(
     query = {field: key} if key else {}
     order = -1 if before is not None and after is None else 1
     cursor = collection("users").find(query, LISTED).sort(field, order)
-    found = list(cursor.hint(index).limit(limit))
+    found = list(cursor.limit(limit))
     return found[::-1] if order == -1 else found
 
 

@@ -9,31 +9,37 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from flaskr.admin import dashboard
-from flaskr.identity import users
+from flaskr.identity import audit, users
+from flaskr.identity.audit import Actor
 from flaskr.mail import outbox
 from tests.support.database import db_of
 from tests.support.users import add_user
-from tests.support.web import page_text, post_login
+from tests.support.web import page_text, post_login, signed_in_client
 
 # Far from the day the tests run, so the admin's own sign-in (real time) is not counted.
-NOW = datetime(2026, 6, 10, 10, 30, tzinfo=UTC)
+# A month ahead of the real day, at 10:30: counters made then outlive mongomock's sweep
+# (which reads the real clock), and nothing the fixtures did is in its week.
+NOW = (datetime.now(UTC) + timedelta(days=30)).replace(hour=10, minute=30, second=0, microsecond=0)
+
+
+@pytest.fixture
+def admin_now(admin_app, clock):
+    """An administrator's browser, signed in at NOW (one sign-in, in NOW's hour)."""
+    clock.at = NOW
+    return signed_in_client(admin_app, "alice")
 
 
 def event(app, name: str, kind: str, at: datetime) -> None:
+    """Record `kind` about `name`'s account as happening at `at`, as the door records it."""
     with app.app_context():
-        user_id = users.find_user(name)["_id"]
-    db_of(app).auth_events.insert_one(
-        {
-            "user_id": user_id,
-            "event": kind,
-            "actor": "self",
-            "ip": None,
-            "user_agent": "",
-            "at": at,
+        audit.record(
+            kind,
+            user_id=users.find_user(name)["_id"],
+            actor=Actor.self("203.0.113.5", ""),
+            now=at,
             # mongomock sweeps by the real clock: an expiry after the real today.
-            "expires_at": at + timedelta(days=3650),
-        }
-    )
+            retention=timedelta(days=3650),
+        )
 
 
 def words(response) -> str:
@@ -54,8 +60,7 @@ def numbers(html: str, chart_id: str) -> dict[str, tuple[int, int]]:
 
 
 @pytest.mark.db
-def test_counts_per_hour_and_per_day(admin_app, admin, clock):
-    clock.at = NOW
+def test_counts_per_hour_and_per_day(admin_app, admin_now):
     for hours_ago, kind in [
         (0, "sign_in"),
         (1, "sign_in"),
@@ -67,33 +72,36 @@ def test_counts_per_hour_and_per_day(admin_app, admin, clock):
     event(admin_app, "bob", "sign_in_failed", NOW - timedelta(days=6, hours=10))
     event(admin_app, "bob", "sign_in", NOW - timedelta(days=8))  # before the week
     event(admin_app, "bob", "sign_out", NOW - timedelta(hours=1))  # not a sign-in
-    response = admin.get("/admin")
+    # A failed sign-in for a name no account has counts too (it is not stored).
+    post_login(admin_app.test_client(), "nobody-at-all", "wrong-password-1")
+    response = admin_now.get("/admin")
     html = response.get_data(as_text=True)
     text = words(response)
-    assert "Sign-ins, last 24 hours 2 (2 failed)" in text
-    assert "Sign-ins, last 7 days 3 (3 failed)" in text
+    # alice's own sign-in (admin_now) is one of them.
+    assert "Sign-ins, last 24 hours 3 (3 failed)" in text
+    assert "Sign-ins, last 7 days 4 (4 failed)" in text
     day = numbers(html, "day")
     assert len(day) == 24
     assert (day["10:00"], day["09:00"], day["05:00"], day["11:00"]) == (
-        (1, 0),
+        (2, 1),
         (1, 1),
         (0, 1),
         (0, 0),
     )
     week = numbers(html, "week")
-    assert list(week) == ["Thu 04", "Fri 05", "Sat 06", "Sun 07", "Mon 08", "Tue 09", "Wed 10"]
-    assert week["Wed 10"] == (2, 2)
-    assert week["Sun 07"] == (1, 0)
-    assert week["Thu 04"] == (0, 1)
-    assert sum(ok for ok, _ in week.values()) == 3
+    days = [(NOW - timedelta(days=6 - i)).strftime("%a %d") for i in range(7)]
+    assert list(week) == days
+    assert week[days[6]] == (3, 3)
+    assert week[days[3]] == (1, 0)
+    assert week[days[0]] == (0, 1)
+    assert sum(ok for ok, _ in week.values()) == 4
 
 
 @pytest.mark.db
-def test_the_chart_is_svg_drawn_on_the_server_with_no_script(admin_app, admin, clock):
-    clock.at = NOW
-    for _ in range(4):
+def test_the_chart_is_svg_drawn_on_the_server_with_no_script(admin_app, admin_now):
+    for _ in range(3):
         event(admin_app, "bob", "sign_in", NOW - timedelta(minutes=5))
-    html = admin.get("/admin").get_data(as_text=True)
+    html = admin_now.get("/admin").get_data(as_text=True)
     assert "<script" not in html
     assert html.count('<svg viewBox="0 0 640 220" role="img"') == 2
     assert '<title id="day-title">Sign-ins per hour, last 24 hours (UTC)</title>' in html
@@ -105,7 +113,7 @@ def test_the_chart_is_svg_drawn_on_the_server_with_no_script(admin_app, admin, c
     )
     assert len(bars) == 48
     tallest = max(bars, key=lambda b: float(b[2]))
-    # 4 of a scale topped at 5, on a 178-unit-high plot, standing on the axis.
+    # 4 (alice's and bob's 3) of a scale topped at 5, on a 178-unit-high plot, on the axis.
     assert tallest[3] == "10:00: 4 sign-ins"
     assert float(tallest[2]) == pytest.approx(178 * 4 / 5, abs=0.1)
     assert '<line class="axis" x1="40" y1="190" x2="640" y2="190">' in day
@@ -160,3 +168,17 @@ def test_mail_queued_and_failed(admin_app, admin):
     assert "Mail failed, last 30 days 1 (0 sent)" in text
     assert "The latest mail given up on" in text
     assert "a@example.com 550 5.1.1 No such user" in text
+
+
+@pytest.mark.db
+def test_an_hours_counter_counts_every_event_of_many_at_once(admin_app):
+    from tests.support.threads import together
+
+    hour = NOW.replace(minute=0)
+    together(*[lambda: audit.count_hour("sign_in", NOW)] * 12, app=admin_app)
+    with admin_app.app_context():
+        counted = audit.per_hour(["sign_in"], since=hour, until=hour + timedelta(hours=1))
+    assert counted == {("sign_in", hour): 12}
+    # Swept a little over a week after its hour (a TTL index on expires_at).
+    stored = db_of(admin_app).audit_hours.find_one()
+    assert stored["expires_at"] == hour + timedelta(days=8)

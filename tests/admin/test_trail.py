@@ -186,3 +186,61 @@ def test_a_second_admin_is_listed_as_the_actor(admin_app, admin):
     grant(admin_app, "bob")
     rows = rows_of(admin.get("/admin/audit.csv?event=role_granted&user=bob"))
     assert [(r["actor"], r["role"]) for r in rows] == [("cli", "admin")]
+
+
+AGES = [
+    timedelta(minutes=10),
+    timedelta(minutes=50),
+    timedelta(hours=5),
+    timedelta(days=2),
+    timedelta(days=6, hours=23),
+    timedelta(days=20),
+    timedelta(days=45),
+    timedelta(days=100),  # past the retention, not yet swept: not shown
+]
+RETENTION = timedelta(days=90)
+
+
+@pytest.mark.db
+def test_pages_cross_the_stretches_of_time_it_reads_in(admin_app, clock):
+    from flaskr.identity import audit, users
+
+    with admin_app.app_context():
+        bob = users.find_user("bob")["_id"]
+        now = clock.at
+        ids = [
+            db_of(admin_app)
+            .auth_events.insert_one(
+                {
+                    "user_id": bob,
+                    "event": "sign_in",
+                    "actor": "self",
+                    "ip": f"203.0.113.{i}",
+                    "user_agent": "",
+                    "at": now - age,
+                    "expires_at": now + timedelta(days=90),
+                }
+            )
+            .inserted_id
+            for i, age in enumerate(AGES)
+        ]
+        pages, after = [], None
+        while True:
+            page = audit.trail(
+                audit.Filters(user_id=bob), now=now, retention=RETENTION, limit=2, after=after
+            )
+            pages.append([e["_id"] for e in page])
+            if len(page) < 2:
+                break
+            after = (page[-1]["at"], page[-1]["_id"])
+        assert pages == [ids[0:2], ids[2:4], ids[4:6], ids[6:7]]
+        everything = audit.every(audit.Filters(user_id=bob), now=now, retention=RETENTION, batch=3)
+        assert [e["_id"] for e in everything] == ids[:7]
+        week = audit.Filters(user_id=bob, since=now - timedelta(days=7), until=now)
+        assert [e["_id"] for e in audit.trail(week, now=now, retention=RETENTION, limit=50)] == ids[
+            :5
+        ]
+        older = audit.Filters(user_id=bob, until=now - timedelta(days=3))
+        assert [
+            e["_id"] for e in audit.trail(older, now=now, retention=RETENTION, limit=50)
+        ] == ids[4:7]
