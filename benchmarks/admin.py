@@ -22,13 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from flaskr import create_app, db
-from flaskr.identity import clock
+from flaskr.identity import audit, clock
 
 from .harness import INDEXES, SEED_PASSWORD, Database, machine, seed_users
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FULL = {"users": 20_000, "events": 100_000, "samples": 15}
-SMOKE = {"users": 300, "events": 2_000, "samples": 2}
+# Two sizes, ten times apart: which pages cost more with more data, and which do not.
+FULL = [
+    {"users": 2_000, "events": 10_000, "samples": 15},
+    {"users": 20_000, "events": 100_000, "samples": 15},
+]
+SMOKE = [{"users": 300, "events": 2_000, "samples": 2}]
 EVENTS = ["sign_in", "sign_in", "sign_in", "sign_out", "sign_in_failed", "password_changed"]
 
 
@@ -55,6 +59,25 @@ def seed_events(database: Any, names: list[str], count: int) -> None:
             batch = []
     if batch:
         database.auth_events.insert_many(batch, ordered=False)
+    # The overview's hour counters, as audit.record keeps them while the events happen.
+    hours: dict[tuple[str, datetime], int] = {}
+    for event in database.auth_events.find(
+        {"event": {"$in": list(audit.COUNTED)}}, {"event": 1, "at": 1}
+    ):
+        key = (event["event"], event["at"].replace(minute=0, second=0, microsecond=0))
+        hours[key] = hours.get(key, 0) + 1
+    database.audit_hours.insert_many(
+        [
+            {
+                "_id": f"{e}|{h.isoformat()}",
+                "event": e,
+                "hour": h,
+                "n": n,
+                "expires_at": h + audit.HOURS_KEPT,
+            }
+            for (e, h), n in hours.items()
+        ]
+    )
 
 
 def pages(client: Any, some_user: str, some_id: str) -> dict[str, str]:
@@ -125,7 +148,7 @@ def run(workdir: Path, settings: dict[str, int]) -> dict[str, Any]:
             timed(client, path, 1)  # warm up: templates, the first connection
         figures = {name: timed(client, path, settings["samples"]) for name, path in paths.items()}
         app.extensions["flaskr.mongo"].close()
-        return {"database": database.label, "pages": figures}
+        return {"database": database.label, **settings, "pages": figures}
     finally:
         database.stop()
 
@@ -135,18 +158,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="small, for the tests")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where admin.json goes")
     args = parser.parse_args(argv)
-    settings = SMOKE if args.smoke else FULL
+    sizes = SMOKE if args.smoke else FULL
     report: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "settings": settings,
+        "runs": [],
     }
-    with tempfile.TemporaryDirectory(prefix="flaskr-admin-") as tmp:
-        report.update(run(Path(tmp), settings))
+    for settings in sizes:
+        with tempfile.TemporaryDirectory(prefix="flaskr-admin-") as tmp:
+            report["runs"].append(run(Path(tmp), settings))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "admin.json").write_text(json.dumps(report, indent=2) + "\n")
-    for name, figures in report["pages"].items():
-        print(f"{name}: {figures['median_ms']} ms (max {figures['max_ms']})")
+    for done in report["runs"]:
+        print(f"{done['users']} users, {done['events']} events:")
+        for name, figures in done["pages"].items():
+            print(f"  {name}: {figures['median_ms']} ms (max {figures['max_ms']})")
     return 0
 
 
