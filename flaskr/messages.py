@@ -47,8 +47,12 @@ def username_length(low: int, high: int) -> str:
 USERNAME_CHARACTERS = "Username may contain only letters, digits, '.', '_' and '-'."
 
 
-def password_length(low: int, high: int) -> str:
-    return f"Password must be {low} to {high} characters long."
+def password_too_short(low: int) -> str:
+    return f"Password must be at least {low} characters long."
+
+
+def password_too_long(high: int) -> str:
+    return f"Password must be at most {high} characters long."
 
 
 PASSWORD_CONTROL = "Password must not contain control characters."  # noqa: S105
@@ -130,6 +134,7 @@ EVENTS = {
     "sign_in": "Signed in",
     "sign_in_failed": "Failed sign-in (wrong password)",
     "sign_in_throttled": "Sign-in refused: too many failed attempts",
+    "password_confirmation_failed": "Wrong password when confirming a change",
     "second_step_passed": "Second sign-in step passed",
     "second_step_failed": "Failed second sign-in step",
     "sign_out": "Signed out",

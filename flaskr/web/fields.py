@@ -4,7 +4,7 @@ validators that ask the policy (identity.policy) of the current app."""
 from __future__ import annotations
 
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from .. import messages
 from .context import settings
@@ -51,19 +51,17 @@ class SecretField(_OneText, PasswordField):
 
 
 def username_rules(form, field) -> None:
-    """The policy's username rule, for a form that chooses a username."""
-    reason = settings().policy.username_problem(field.data or "")
-    if reason:
-        raise ValidationError(reason)
+    """The policy's username rules, for a form that chooses a username: every reason shown."""
+    field.errors.extend(settings().policy.username_problems(field.data or ""))
 
 
 def password_rules(username_of):
-    """The policy's password rule for a new password; `username_of(form)` names its user."""
+    """The policy's password rules for a new password, every reason shown; `username_of(form)`
+    names its user."""
 
     def check(form, field) -> None:
-        reason = settings().policy.password_problem(field.data or "", username_of(form) or "")
-        if reason:
-            raise ValidationError(reason)
+        username = username_of(form) or ""
+        field.errors.extend(settings().policy.password_problems(field.data or "", username))
 
     return check
 
