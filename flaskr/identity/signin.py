@@ -64,12 +64,19 @@ def _hash(token: str) -> str:
 
 
 def check_password(
-    user_key_of: str, password: str, *, actor: Actor, settings: Settings, user_id: Any = None
+    user_key_of: str,
+    password: str,
+    *,
+    actor: Actor,
+    settings: Settings,
+    user_id: Any = None,
+    failed: str = audit.SIGN_IN_FAILED,
 ) -> dict[str, Any] | Refused | Throttled:
     """The user whose name is `user_key_of` if `password` is theirs: throttled and audited.
 
     `user_id` labels a refused attempt's audit event when the caller already knows it (a
-    signed-in user confirming their password); otherwise it is looked up only then.
+    signed-in user confirming their password); otherwise it is looked up only then. `failed`
+    names the event of a wrong password.
     """
     key, now = users.username_key(user_key_of), clock.now()
     try:
@@ -85,9 +92,7 @@ def check_password(
     user = users.sign_in_candidate(user_key_of, settings.policy)
     if not users.password_matches(user, password, settings.rounds):
         throttle.record_failure(key, actor.ip, now=now, limits=settings.limits)
-        happened(
-            audit.SIGN_IN_FAILED, user["_id"] if user else None, actor=actor, settings=settings
-        )
+        happened(failed, user["_id"] if user else None, actor=actor, settings=settings)
         return Refused()
     throttle.record_success(key, actor.ip)
     assert user is not None  # password_matches is False without a user
@@ -192,7 +197,12 @@ def confirm_password(
     """Whether `password` is the signed-in `user`'s, throttled like a sign-in (so a stolen
     session cannot be used to guess the password)."""
     checked = check_password(
-        user["username"], password, actor=actor, settings=settings, user_id=user["_id"]
+        user["username"],
+        password,
+        actor=actor,
+        settings=settings,
+        user_id=user["_id"],
+        failed=audit.PASSWORD_CONFIRMATION_FAILED,
     )
     return checked if isinstance(checked, Throttled) else not isinstance(checked, Refused)
 

@@ -77,6 +77,17 @@ def test_a_wrong_current_password_changes_nothing(app, alice):
     assert post_login(app.test_client(), "alice", PASSWORD).status_code == 302
 
 
+def test_a_wrong_confirmation_is_recorded_as_what_it_is(app, alice, db):
+    laptop = signed_in_client(app)
+    post(laptop, "/account/delete", password="not-it-at-all")
+    events = [e["event"] for e in db.auth_events.find()]
+    assert "password_confirmation_failed" in events
+    assert "sign_in_failed" not in events
+    page = laptop.get("/user").get_data(as_text=True)
+    assert "Wrong password when confirming a change" in page
+    assert "Failed sign-in" not in page
+
+
 def test_a_weak_new_password_is_refused_with_feedback(app, alice):
     laptop = signed_in_client(app)
     response = post(laptop, "/account/password", current_password=PASSWORD, new_password="alice123")
