@@ -20,12 +20,13 @@ def _signed_in_only() -> None:
     """Every page here is about the signed-in user."""
 
 
-def _page(password_form=None, delete_form=None, status: int = 200, headers=None):
+def _page(password_form=None, delete_form=None, status: int = 200, headers=None, error=None):
     page = render_template(
         "account/index.html",
         sessions=own.live_sessions(),
         password_form=password_form or ChangePasswordForm(formdata=None),
         delete_form=delete_form or DeleteAccountForm(formdata=None),
+        error=error,
     )
     return page, status, headers or {}
 
@@ -36,9 +37,9 @@ def _password_refused(form, field, form_name: str):
         return _page(**{form_name: form}, status=400)
     confirmed = flow.confirm_password(field.data)
     if isinstance(confirmed, signin.Throttled):
-        flash(messages.too_many_attempts(confirmed.retry_after), "error")
+        error = messages.too_many_attempts(confirmed.retry_after)
         headers = {"Retry-After": str(confirmed.retry_after)}
-        return _page(**{form_name: form}, status=429, headers=headers)
+        return _page(**{form_name: form}, status=429, headers=headers, error=error)
     if confirmed:
         return None
     field.errors.append(messages.WRONG_CURRENT_PASSWORD)
