@@ -15,22 +15,41 @@ INCORRECT_LOGIN = (
 )
 SIGN_IN_REQUIRED = "Please sign in to see that page."
 SIGNED_OUT = "You have signed out."
+
+
+def signed_in(username: str) -> str:
+    return f"Signed in as {username}."
+
+
 SECOND_STEP_EXPIRED = "Your sign-in took too long to finish. Please sign in again."
 ENTER_CODE = "Enter the code."
 WRONG_CODE = "That code is not right. Check your authenticator app and try again."
 
 
+def _minutes(seconds: float) -> str:
+    """A wait in whole minutes, rounded up: "1 minute", "15 minutes"."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
 def too_many_attempts(retry_after: float) -> str:
     """The answer to a throttled attempt: the wait in whole minutes, rounded up."""
-    minutes = max(1, math.ceil(retry_after / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed sign-in attempts. Please try again in {minutes} {unit}."
+    return f"Too many failed sign-in attempts. Please try again in {_minutes(retry_after)}."
 
 
 # Registration.
-ACCOUNT_READY = "Your account is ready. Please sign in."
+def welcome(username: str) -> str:
+    return f"Welcome, {username}. Your account is ready and you are signed in."
+
+
 USERNAME_TAKEN = "That username is already taken."
-TOO_MANY_REGISTRATIONS = "Too many registrations from your address. Please try again later."
+
+
+def too_many_registrations(retry_after: float) -> str:
+    """Past the registration limit: the wait in whole minutes, rounded up."""
+    return f"Too many registrations from your address. Please try again in {_minutes(retry_after)}."
+
+
 CHOOSE_USERNAME = "Choose a username."
 CHOOSE_PASSWORD = "Choose a password."  # noqa: S105 (a message)
 ENTER_USERNAME = "Enter your username."
@@ -100,6 +119,7 @@ FIELD_REPEATED = "Send each field once."
 FIELD_NOT_TEXT = "This field must be text."
 
 # Errors, for pages and the API.
+FORM_EXPIRED = "This form has expired. Please try again."
 UNAVAILABLE = "The service is temporarily unavailable. Please try again shortly."
 INTERNAL_ERROR = "Sorry, something went wrong on our side."
 NOT_SIGNED_IN = "You are not signed in."
@@ -115,14 +135,22 @@ UNKNOWN_FIELD = "Unknown field."
 MUST_BE_STRING = "Must be a string."
 MUST_BE_BOOLEAN = "Must be true or false."
 
+# What an error page says, in plain words, when the error brings no message of its own.
+PAGE_ERRORS = {
+    400: "This site could not understand what your browser sent. Go back and try again.",
+    404: "That page does not exist. Check the address, or use a link below.",
+    405: "That page cannot be opened this way. Use the site's own links and buttons.",
+    413: "What you sent is too large for this site. Go back and send less.",
+}
+
 ERROR_TITLES = {
     400: "Bad request",
     401: "Not signed in",
     403: "Forbidden",
     404: "Page not found",
-    405: "Method not allowed",
+    405: "Not possible on this page",
     409: "Conflict",
-    413: "Request too large",
+    413: "Too much sent",
     422: "Invalid input",
     429: "Too many requests",
     500: "Something went wrong",
