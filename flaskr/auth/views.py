@@ -29,31 +29,47 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _signed_in_already():
+    """A signed-in person opening a sign-in or registration page goes to `next` or their page."""
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("pages.user"))
+    return None
+
+
 @bp.route("/register", methods=("GET", "POST"))
 def register():
+    if answer := _signed_in_already():
+        return answer
     form = RegisterForm()
     status = 200
     if form.validate_on_submit():
         count_registration()
         try:
-            accounts.create_account(
+            user = accounts.create_account(
                 form.username.data, form.password.data, actor=actor(), settings=settings()
             )
         except users.UsernameTaken:
             form.username.errors.append(messages.USERNAME_TAKEN)
             status = 409
         else:
-            flash(messages.ACCOUNT_READY, "success")
-            return redirect(url_for("auth.login"))
+            if isinstance(flow.sign_in_new_account(user), signin.SignedIn):
+                flash(messages.welcome(user["username"]), "success")
+                return redirect(url_for("pages.user"))
+            return redirect(url_for("auth.login"))  # disabled or deleted meanwhile
     elif form.is_submitted():
         status = 400
-    return render_template("auth/register.html", form=form), status
+    if form.username.errors and not form.password.errors:
+        # Only the username was wrong: the chosen password, which passed, stays typed in.
+        form.password.keep_value()
+    page = render_template("auth/register.html", form=form)
+    return page, status, {"Cache-Control": "no-store"}
 
 
 def _answer(outcome, page: str, form):
     """The page for a sign-in outcome: where to go next, or the form again with the reason."""
     next_page = safe_next(request.args.get("next"))
     if isinstance(outcome, signin.SignedIn):
+        flash(messages.signed_in(outcome.user["username"]), "success")
         return redirect(next_page or url_for("pages.user"))
     if isinstance(outcome, signin.NeedsStep):
         return redirect(url_for("auth.second_step", next=next_page))
@@ -83,6 +99,8 @@ def _sign_in_page(form, template: str, attempt, refused: str):
 
 @bp.route("/login", methods=("GET", "POST"))
 def login():
+    if answer := _signed_in_already():
+        return answer
     form = LoginForm()
     return _sign_in_page(
         form,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.widgets import PasswordInput
 
 from .. import messages
 from .context import settings
@@ -47,7 +48,10 @@ class TextField(_OneText, StringField):
 
 
 class SecretField(_OneText, PasswordField):
-    pass
+    def keep_value(self) -> None:
+        """Send the typed value back in the page (a password field hides it by default): only
+        where it is known to be right, so retyping it would be pointless."""
+        self.widget = PasswordInput(hide_value=False)
 
 
 def username_rules(form, field) -> None:
@@ -104,7 +108,8 @@ def username_field(label: str, required: str, *, new: bool) -> TextField:
     return TextField(
         label,
         validators=[DataRequired(required), rule],
-        render_kw={"autocomplete": "username"},
+        # Phones would capitalise and "correct" a name that must be typed as it is.
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
         longest=lambda policy: policy.username_max,
     )
 

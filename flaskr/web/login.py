@@ -103,6 +103,14 @@ def attempt_sign_in(username: str, password: str, remember: bool) -> Outcome:
     return _signed_in(outcome)
 
 
+def sign_in_new_account(user: dict[str, Any]) -> Outcome:
+    """Sign this browser in to the account it has just created: a new account has no second
+    factor, so the sign-in starts its session at once (audited as a sign-in)."""
+    session.pop(PENDING_KEY, None)
+    outcome = signin.start_session(user, remember=False, actor=actor(), settings=settings())
+    return _signed_in(outcome)
+
+
 def pending_methods() -> tuple[str, ...] | None:
     """The factors this browser's pending sign-in may use, or None when there is none."""
     record = signin.pending(session.get(PENDING_KEY))

@@ -43,7 +43,7 @@ def test_the_account_page_lists_this_and_other_sessions(app, alice):
     assert "Firefox on Linux" in page
     assert "Safari on iPhone" in page
     assert "198.51.100.7" in page and "203.0.113.5" in page
-    assert page.count("this device") == 1
+    assert page.count('<strong class="tag">this device</strong>') == 1
     assert len(session_ids(page)) == 2
 
 
@@ -157,7 +157,9 @@ def test_revoking_this_session_signs_out_here(app, alice):
 def test_account_forms_need_the_csrf_token(app, alice, db, path):
     laptop = signed_in_client(app)
     data = {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "password": PASSWORD}
-    assert laptop.post(path, data=data).status_code == 400
+    response = laptop.post(path, data=data, headers={"Referer": "http://localhost/account"})
+    assert (response.status_code, response.headers["Location"]) == (303, "/account")
+    assert "This form has expired. Please try again." in laptop.get("/account").text
     assert signed_in(laptop)
     assert db.users.count_documents({}) == 1
 
@@ -215,3 +217,21 @@ def test_the_account_page_has_unique_element_ids(app, alice):
     page = signed_in_client(app).get("/account").get_data(as_text=True)
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
+
+
+def test_the_password_forms_name_the_account_for_password_managers(app, alice):
+    laptop = signed_in_client(app)
+    page = laptop.get("/account").get_data(as_text=True)
+    hidden = '<input type="text" autocomplete="username" value="alice" hidden>'
+    # One before each current-password field (the change and the deletion), none elsewhere.
+    assert page.count(hidden) == 2
+    assert page.count('autocomplete="current-password"') == 2
+
+
+def test_sessions_are_signed_out_with_one_verb(app, alice):
+    laptop = signed_in_client(app)
+    signed_in_client(app, agent=IPHONE)
+    page = laptop.get("/account").get_data(as_text=True)
+    assert "Revoke" not in page
+    assert '>Sign out<span class="visually-hidden"> this device</span>' in page
+    assert '>Sign out<span class="visually-hidden"> Safari on iPhone, 198.51.100.7</span>' in page
