@@ -133,11 +133,12 @@ class Browser:
         self.contexts: list[Any] = []
         self.tabs: list[Checked] = []
 
-    def open(self, storage_state: dict | None = None) -> Any:
-        """A new tab in a new context; `storage_state` restores saved cookies."""
+    def open(self, storage_state: dict | None = None, **options: Any) -> Any:
+        """A new tab in a new context; `storage_state` restores saved cookies, `options` go to
+        Playwright's new_context (viewport, timezone_id, locale, java_script_enabled, ...)."""
         # bypass_csp: axe is injected as a script, which a strict CSP would refuse.
         context = self.chromium.new_context(
-            base_url=self.base_url, bypass_csp=True, storage_state=storage_state
+            base_url=self.base_url, bypass_csp=True, storage_state=storage_state, **options
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.add_init_script(path=str(AXE))
