@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench soak profile
+.PHONY: run test lint format clean bench soak profile screenshots
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -39,6 +39,10 @@ test: lint
 # Figures to benchmarks/results/latest.json and latest.png (a few minutes; see README).
 bench: $(VENV)/.test
 	$(BIN)/python -m benchmarks
+
+# Every page in Chromium at 1280 and 390 px wide, against a seeded app, to docs/screenshots/.
+screenshots: $(VENV)/.test
+	$(BIN)/python -m docs.screenshots
 
 # Five minutes of mixed traffic, then a run with the database stopped for 20 s.
 soak: $(VENV)/.test
