@@ -66,17 +66,24 @@ def test_tables_fit_the_screen(screen, a11y, live_server):
         assert box <= width
 
 
+def refused(screen, a11y, button: str, title: str):
+    """Send the form with `button`: the page that comes back says "Error:" in its title and
+    starts at its error summary, focused and on the screen. Returns the summary."""
+    press(screen, button)
+    a11y(screen)
+    expect(screen).to_have_title(f"Error: {title} · flaskr")
+    summary = screen.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    return summary
+
+
 def test_a_failed_form_leads_to_its_errors(screen, a11y):
     screen.goto("/auth/register")
     a11y(screen)
     screen.get_by_label("Username").fill("a!")
     screen.get_by_label("Password", exact=True).fill("sunshine")
-    press(screen, "Create account")
-    a11y(screen)
-    expect(screen).to_have_title("Error: Create an account · flaskr")
-    summary = screen.locator("#error-summary")
-    expect(summary).to_be_focused()
-    expect(summary).to_be_in_viewport()
+    summary = refused(screen, a11y, "Create account", "Create an account")
     # Every problem at once: both of the username's, and the password's.
     expect(summary.get_by_role("link")).to_have_count(3)
     expect(screen.locator("#username-error > span")).to_have_count(2)
@@ -93,12 +100,7 @@ def test_a_wrong_password_far_down_the_page_is_seen(screen, a11y, live_server):
     screen.goto("/account")
     a11y(screen)
     screen.get_by_label("Your password").fill("not my password")
-    press(screen, "Delete my account")
-    a11y(screen)
-    expect(screen).to_have_title("Error: Settings · flaskr")
-    summary = screen.locator("#error-summary")
-    expect(summary).to_be_focused()
-    expect(summary).to_be_in_viewport()
+    summary = refused(screen, a11y, "Delete my account", "Settings")
     expect(summary).to_contain_text("That is not your current password.")
 
 
