@@ -31,7 +31,7 @@ def safe_next(target: str | None) -> str | None:
 
 def _signed_in_already():
     """A signed-in person opening a sign-in or registration page goes to `next` or their page."""
-    if request.method == "GET" and current_user.is_authenticated:
+    if request.method in ("GET", "HEAD") and current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("pages.user"))
     return None
 
