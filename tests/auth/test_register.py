@@ -164,3 +164,13 @@ def test_username_fields_are_typed_as_they_are(client):
         assert 'autocapitalize="none"' in field.group(0)
         assert 'spellcheck="false"' in field.group(0)
         assert 'autocomplete="username"' in field.group(0)
+
+
+def test_an_account_disabled_while_it_was_made_is_not_signed_in(client, auth, db, monkeypatch):
+    from flaskr.identity import users
+
+    monkeypatch.setattr(users, "record_login", lambda user, at: None)
+    response = auth.register()
+    assert response.headers["Location"] == "/auth/login"
+    assert db.sessions.count_documents({}) == 0
+    assert client.get("/user").status_code == 302
