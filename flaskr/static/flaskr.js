@@ -77,7 +77,7 @@
     if (!window.Intl || !Intl.DateTimeFormat) return;
     var locale = readerLocale();
     var absolute = new Intl.DateTimeFormat(locale, {
-      day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit",
+      day: "numeric", month: "long", year: "numeric", hour: "numeric", minute: "2-digit",
     });
     var relative = Intl.RelativeTimeFormat
       ? new Intl.RelativeTimeFormat(locale, { numeric: "auto" })

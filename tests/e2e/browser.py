@@ -45,7 +45,8 @@ __all__ = [
     "too_wide",
 ]
 
-# Elements that stick out of the viewport: none may, but those inside a box that scrolls or
+# Elements that stick out of the viewport (or of their card): none may, but those inside a box
+# that scrolls or
 # clips (the API's long examples), hidden on purpose (.visually-hidden) or the skip link that
 # waits off-screen until it has focus.
 _TOO_WIDE = """() => {
@@ -63,7 +64,10 @@ _TOO_WIDE = """() => {
         // Its own box, or text that runs out of it (a long address that does not wrap).
         const spills = el.scrollWidth > el.clientWidth + 1 && box.right + el.scrollWidth
             - el.clientWidth > width + 0.5;
-        if (box.width > 0 && (box.right > width + 0.5 || box.left < -0.5 || spills)) {
+        // Nor out of the card it sits in.
+        const card = el.parentElement && el.parentElement.closest(".card");
+        const outOfCard = card && box.right > card.getBoundingClientRect().right + 0.5;
+        if (box.width > 0 && (box.right > width + 0.5 || box.left < -0.5 || spills || outOfCard)) {
             found.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}`
                 + `${el.className ? "." + el.className : ""} (${Math.round(box.left)} to `
                 + `${Math.round(box.right)} of ${width})`);
