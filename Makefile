@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench soak profile screenshots
+.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile drill screenshots
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -40,6 +40,14 @@ test: lint
 bench: $(VENV)/.test
 	$(BIN)/python -m benchmarks
 
+# The CPU cost of each two-factor piece, in one process (seconds): results/two_factor.json.
+bench-two-factor: $(VENV)/.test
+	$(BIN)/python -m benchmarks.two_factor
+
+# Forgot-password answer times for a known and an unknown address (benchmarks/results/forgot.json).
+bench-forgot: $(VENV)/.test
+	$(BIN)/python -m benchmarks.forgot
+
 # Every page in Chromium at 1280 and 390 px wide, against a seeded app, to docs/screenshots/.
 screenshots: $(VENV)/.test
 	$(BIN)/python -m docs.screenshots
@@ -47,6 +55,10 @@ screenshots: $(VENV)/.test
 # Five minutes of mixed traffic, then a run with the database stopped for 20 s.
 soak: $(VENV)/.test
 	$(BIN)/python -m benchmarks.soak
+
+# The restore drill at scale: 10,000 users, a backup under writes, wipe, restore, timed.
+drill: $(VENV)/.test
+	$(BIN)/python -m benchmarks.drill
 
 # Where a worker spends its time on signed-in GET /user (WHAT=signin for sign-ins), via py-spy.
 WHAT ?= user

@@ -21,6 +21,7 @@ import pymongo
 
 from flaskr import identity
 from flaskr.identity import clock, passwords, users
+from flaskr.mail import outbox
 from flaskr.web import ratelimit
 from flaskr_dev import embedded
 
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 SEED_PASSWORD = "bench-" + "correct-horse-battery"
 # Every index the app makes (create_app gathers the same lists).
-INDEXES = [*identity.INDEXES, *ratelimit.INDEXES]
+INDEXES = [*identity.INDEXES, *outbox.INDEXES, *ratelimit.INDEXES]
 
 
 def cores() -> int:

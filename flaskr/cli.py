@@ -1,4 +1,5 @@
-"""Admin commands: `flask --app flaskr users create|list|disable|enable|set-password|delete`."""
+"""Admin commands: `flask --app flaskr users create|list|disable|enable|unlock|set-password|
+delete|set-email|send-reset|reset-two-factor|reseal-secrets`."""
 
 from __future__ import annotations
 
@@ -9,30 +10,28 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
-from pymongo.errors import PyMongoError
 
-from .db import UNAVAILABLE, describe
-from .identity import accounts, users
+from .db import Commands
+from .identity import accounts, totp, users
 from .identity.audit import CLI
 from .web.context import settings
 
 
-class _Commands(AppGroup):
-    """A command group whose database failures end in one line and exit status 1."""
+class _Commands(Commands):
+    """Account commands: a refused change, like a database failure, ends in one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except accounts.Invalid as e:
             raise click.ClickException(" ".join(e.fields.values())) from None
-        except UNAVAILABLE as e:
-            raise click.ClickException(f"database unreachable: {describe(e)}") from None
-        except PyMongoError as e:
-            raise click.ClickException(f"database error: {describe(e)}") from None
 
 
-users_cli = _Commands("users", help="Create, list, disable, enable, unlock and delete accounts.")
+users_cli = _Commands(
+    "users",
+    help="Create, list, disable, enable, unlock and delete accounts; set addresses, send resets; "
+    "reset two-factor sign-in.",
+)
 
 
 def _interactive() -> bool:
@@ -159,6 +158,64 @@ def delete_command(username: str, yes: bool) -> None:
     # The same as deleting one's own account on /account/delete.
     ended = accounts.delete_account(user, actor=CLI, settings=settings())
     click.echo(f"Deleted {user['username']}; {_sessions_ended(ended)}.")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("username")
+def reset_two_factor_command(username: str) -> None:
+    """Remove a user's lost second factor (authenticator app and recovery codes)."""
+    user = _existing(username)
+    if not accounts.reset_two_factor(user, actor=CLI, settings=settings()):
+        click.echo(f"{user['username']} has no two-factor sign-in; nothing changed.")
+        return
+    click.echo(
+        f"Removed the two-factor sign-in of {user['username']}; their password alone signs in."
+    )
+
+
+@users_cli.command("reseal-secrets")
+def reseal_secrets_command() -> None:
+    """Seal every authenticator secret again with the current ENCRYPTION_KEY (after a rotation)."""
+    keys = settings().keys
+    assert keys is not None  # set up by the two_factor feature when the app starts
+    resealed, unreadable = totp.reseal_all(keys)
+    click.echo(f"Resealed {resealed} secret{'' if resealed == 1 else 's'} with the current key.")
+    if unreadable:
+        raise click.ClickException(
+            f"{unreadable} secret{' is' if unreadable == 1 else 's are'} sealed with a key that is "
+            "not configured: add it to ENCRYPTION_OLD_KEYS and run this again."
+        )
+
+
+@users_cli.command("set-email")
+@click.argument("username")
+@click.argument("address")
+def set_email_command(username: str, address: str) -> None:
+    """Send ADDRESS a link that makes it the user's e-mail address once followed."""
+    user = _existing(username)
+    owner = users.find_by_email(address)
+    # An administrator may know what a form never tells; checked before anything changes.
+    if owner is not None and owner["_id"] != user["_id"]:
+        raise click.ClickException(f"{address} is the confirmed address of {owner['username']}")
+    asked = accounts.request_email(user, address, actor=CLI, settings=settings())
+    if asked is accounts.Asked.UNCHANGED:
+        click.echo(f"{address} is already the confirmed address of {user['username']}.")
+    else:
+        click.echo(
+            f"Queued a confirmation link to {address}; it becomes the address of "
+            f"{user['username']} when the link is followed."
+        )
+
+
+@users_cli.command("send-reset")
+@click.argument("username")
+def send_reset_command(username: str) -> None:
+    """Send the user a password reset link at their confirmed address."""
+    user = _existing(username)
+    if not accounts.request_reset(user, actor=CLI, settings=settings()):
+        reason = "is disabled" if user.get("disabled") else "has no confirmed e-mail address"
+        raise click.ClickException(f"{user['username']} {reason}")
+    click.echo(f"Queued a password reset link to {user['email']} for {user['username']}.")
 
 
 def init_app(app: Flask) -> None:

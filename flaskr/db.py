@@ -13,10 +13,10 @@ from typing import Any
 import click
 import pymongo
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from pymongo import monitoring
 from pymongo.database import Database
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 from pymongo.write_concern import WriteConcern
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,18 @@ def init_db_command() -> None:
     for name in names:
         click.echo(f"index ok: {name}")
     click.echo(f"Initialised the database at {_redacted(current_app.config['MONGO_URI'])}.")
+
+
+class Commands(AppGroup):
+    """A command group whose database failures end in one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UNAVAILABLE as e:
+            raise click.ClickException(f"database unreachable: {describe(e)}") from None
+        except PyMongoError as e:
+            raise click.ClickException(f"database error: {describe(e)}") from None
 
 
 def describe(error: Exception) -> str:

@@ -24,6 +24,15 @@ def signed_in(username: str) -> str:
 SECOND_STEP_EXPIRED = "Your sign-in took too long to finish. Please sign in again."
 ENTER_CODE = "Enter the code."
 WRONG_CODE = "That code is not right. Check your authenticator app and try again."
+ENTER_RECOVERY_CODE = "Enter one of your recovery codes."
+WRONG_RECOVERY_CODE = "That recovery code is not right, or it has been used already."
+SEND_ONE_CODE = "Send either code or recovery_code, not both."
+
+
+def signed_in_with_recovery_code(left: int) -> str:
+    """After a sign-in with a recovery code: how many remain, and what to do when few do."""
+    text = f"You signed in with a recovery code. You have {left} left."
+    return text + (" Make new ones now so you are not locked out." if left <= 2 else "")
 
 
 def _minutes(seconds: float) -> str:
@@ -98,11 +107,16 @@ CONFIRM_WITH_PASSWORD = "Enter your password to confirm."  # noqa: S105 (a messa
 WRONG_CURRENT_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
 
 
-def password_changed(others_ended: int) -> str:
+def _and_others_ended(done: str, others_ended: int) -> str:
+    """`done`, and how many other sessions a change signed out (when any did)."""
     if not others_ended:
-        return "Your password has been changed."
+        return done
     plural = "s" if others_ended != 1 else ""
-    return f"Your password has been changed. {others_ended} other session{plural} signed out."
+    return f"{done} {others_ended} other session{plural} signed out."
+
+
+def password_changed(others_ended: int) -> str:
+    return _and_others_ended("Your password has been changed.", others_ended)
 
 
 def signed_out_others(ended: int) -> str:
@@ -113,6 +127,126 @@ NO_SUCH_SESSION = "You have no such session: it has ended, or it was never yours
 SIGNED_OUT_THIS_DEVICE = "You have signed out on this device."
 SESSION_SIGNED_OUT = "That session has been signed out."
 ACCOUNT_DELETED = "Your account and everything stored about it have been deleted."
+
+# Re-authentication and two-factor sign-in.
+REAUTH_REQUIRED = "Please confirm your password to make this change."
+
+
+def reauthenticated(minutes: float) -> str:
+    return f"Thank you. For the next {minutes:g} minutes you will not be asked again."
+
+
+TWO_FACTOR_ALREADY_ON = (
+    "Two-factor sign-in is already on. Turn it off first to set up another authenticator app."
+)
+TWO_FACTOR_NOT_ON = "Two-factor sign-in is off."
+TOTP_SETUP_GONE = "That setup has expired or was replaced. Please start again."
+ENTER_CODE_OR_RECOVERY_CODE = "Enter a code from your authenticator app, or a recovery code."
+TWO_FACTOR_ENROL = (
+    "Every account here signs in with two factors. Please set up an authenticator app to continue."
+)
+
+
+def two_factor_off(others_ended: int) -> str:
+    return _and_others_ended("Two-factor sign-in is off.", others_ended)
+
+
+def few_recovery_codes(left: int) -> str:
+    """The user page's warning when two or fewer recovery codes remain."""
+    if left == 0:
+        return "You have no recovery codes left. Make new ones so you are not locked out."
+    unit = "code" if left == 1 else "codes"
+    return f"You have only {left} recovery {unit} left. Make new ones so you are not locked out."
+
+
+# E-mail addresses, links and password resets.
+EMAIL_INVALID = "Enter a valid e-mail address, like name@example.com."
+EMAIL_REQUIRED = "Enter your e-mail address."
+ENTER_EMAIL = "Enter your e-mail address."
+RESET_LINK_SENT = "If an account has that address, we have sent a link to it."
+LINK_INVALID = (
+    "This link cannot be used: it has already been used, a newer link or a new password has "
+    "replaced it, or it has expired."
+)
+PASSWORD_RESET_DONE = "Your password has been changed. Please sign in with your new password."  # noqa: S105
+EMAIL_CONFIRMED = "Your e-mail address is confirmed."
+EMAIL_TAKEN = "Another account uses that e-mail address now."
+EMAIL_UNCHANGED = "That is already your e-mail address."
+EMAIL_REMOVED = "Your e-mail address has been removed."
+NOTHING_TO_CONFIRM = "No e-mail address is waiting to be confirmed."
+NO_EMAIL = "Your account has no e-mail address."
+TOO_MANY_CONFIRMATIONS = "Too many confirmation e-mails for your account. Please try again later."
+
+
+def confirmation_sent(address: str) -> str:
+    return (
+        f"We have sent a confirmation link to {address}. The address becomes yours when you "
+        "follow it."
+    )
+
+
+# E-mail messages (mail/; the layout is in templates/mail/). Link mails first.
+MAIL_CONFIRM_SUBJECT = "Confirm your e-mail address"
+MAIL_RESET_SUBJECT = "Reset your password"
+MAIL_IGNORE = "If it was not you, ignore this message: nothing changes unless the link is used."
+
+
+def mail_confirm(username: str, hours: float) -> str:
+    return (
+        f"Someone, we hope you, asked to use this address for the account {username}. To "
+        f"confirm it, open this link within {hours:g} hours and press the button:"
+    )
+
+
+def mail_reset(username: str, minutes: float) -> str:
+    return (
+        f"Someone, we hope you, asked to reset the password of the account {username}. To "
+        f"choose a new one, open this link within {minutes:g} minutes:"
+    )
+
+
+# Security notices: (subject, what happened). Each also says when, from where, and what to do.
+NOTICES = {
+    "new_device": (
+        "New sign-in to your account",
+        "Your account {username} was signed in to from a device it had not used before.",
+    ),
+    "password_changed": (
+        "Your password was changed",
+        "The password of your account {username} was changed.",
+    ),
+    "password_reset": (
+        "Your password was reset",
+        "The password of your account {username} was reset with a link sent to this address. "
+        "Every device signed in to the account was signed out.",
+    ),
+    "email_changed": (
+        "Your e-mail address was changed",
+        "Your account {username} now uses another e-mail address. This address will no "
+        "longer receive its messages or password reset links.",
+    ),
+    "email_removed": (
+        "Your e-mail address was removed",
+        "This address was removed from your account {username}. It will no longer receive "
+        "its messages or password reset links.",
+    ),
+    "email_claimed": (
+        "Someone tried to use your e-mail address",
+        "Someone asked to use this address, which belongs to your account {username}, for "
+        "another account. Nothing was changed, and no link was sent to them.",
+    ),
+    "locked": (
+        "Too many failed sign-ins to your account",
+        "There were too many failed attempts to sign in to your account {username}, so "
+        "signing in to it is paused for a while.",
+    ),
+}
+NOTICE_NOT_YOU = (
+    "If this was not you, someone else may know your password: reset it now at the link "
+    "below, and sign out the devices you do not know on your account page."
+)
+NOTICE_BY_ADMIN = "an administrator (command line)"
+
 
 # Form bodies.
 FIELD_REPEATED = "Send each field once."
@@ -163,8 +297,10 @@ EVENTS = {
     "sign_in_failed": "Failed sign-in (wrong password)",
     "sign_in_throttled": "Sign-in refused: too many failed attempts",
     "password_confirmation_failed": "Wrong password when confirming a change",
-    "second_step_passed": "Second sign-in step passed",
-    "second_step_failed": "Failed second sign-in step",
+    "password_passed": "Password right; second sign-in step asked",
+    "second_step_passed": "Second sign-in step passed (code right)",
+    "second_step_failed": "Failed second sign-in step (wrong code)",
+    "recovery_code_used": "Recovery code used",
     "sign_out": "Signed out",
     "account_created": "Account created",
     "password_changed": "Password changed",
@@ -174,6 +310,17 @@ EVENTS = {
     "account_enabled": "Account enabled",
     "account_unlocked": "Sign-in lockout lifted",
     "account_deleted": "Account deleted",
+    "two_factor_enabled": "Two-factor sign-in turned on",
+    "two_factor_disabled": "Two-factor sign-in turned off",
+    "recovery_codes_regenerated": "New recovery codes made",
+    "two_factor_reset": "Two-factor sign-in removed",
+    "reauthenticated": "Password confirmed for a sensitive change",
+    "email_change_requested": "Asked to use a new e-mail address",
+    "email_confirmed": "E-mail address confirmed",
+    "email_removed": "E-mail address removed",
+    "email_claimed": "Someone tried to use your e-mail address for another account",
+    "password_reset_requested": "Password reset link sent",
+    "password_reset": "Password reset through an e-mailed link",
 }
 
 # Who made a change, as "Recent activity" says it (actor "self" says nothing).

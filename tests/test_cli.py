@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from flaskr import cli
+from flaskr.backup.dump import MAGIC
 from flaskr.identity import audit, clock, passwords, sessions, throttle, users
 from flaskr.identity.policy import Policy
 from flaskr_dev.embedded import free_port
@@ -346,3 +349,14 @@ def test_delete_also_removes_audit_events_and_counters(app, runner, auth, db):
     invoke(runner, "users", "delete", "alice", "--yes")
     assert events(app, user_id) == []
     assert db.login_failures.find_one(counter) is None
+
+
+@pytest.mark.parametrize("command", [["db", "backup"], ["db", "restore", "--force"]])
+def test_backups_need_a_real_server(runner, tmp_path, command):
+    """The tests' mongomock has nothing to back up and nowhere to restore to."""
+    path = tmp_path / "dump.gz"
+    path.write_bytes(gzip.compress(MAGIC))  # a mongodump archive, as far as restore can tell
+    target = str(tmp_path) if command[1] == "backup" else str(path)
+    one_line_error(
+        invoke(runner, *command, target), "backups need a real database server, not mongomock"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import threading
@@ -9,13 +10,14 @@ import threading
 import pytest
 
 from flaskr import create_app, db
-from flaskr.config import DEFAULTS, instance_secret_key
+from flaskr.config import DEFAULTS, ConfigError, instance_secret_key
 
 
 @pytest.fixture
 def clean_env(monkeypatch):
     """No MONGO_URI or FLASKR_* settings from the shell leak into these tests."""
-    monkeypatch.delenv("MONGO_URI", raising=False)
+    for name in ("MONGO_URI", "EMBEDDED_DB_PORT", "EMBEDDED_DB_PATH"):
+        monkeypatch.delenv(name, raising=False)
     for key in list(os.environ):
         if key.startswith("FLASKR_") and key != "FLASKR_INSTANCE_PATH":
             monkeypatch.delenv(key)
@@ -24,7 +26,9 @@ def clean_env(monkeypatch):
 def test_defaults(clean_env, instance_path):
     app = create_app()
     for key, value in DEFAULTS.items():
-        assert app.config[key] == value, key
+        if key != "MONGO_URI":  # None in DEFAULTS: the embedded database's URI, made below
+            assert app.config[key] == value, key
+    assert app.config["MONGO_URI"] == "mongodb://127.0.0.1:27018/flaskr"
     assert app.config["BCRYPT_ROUNDS"] == 12
     assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
     assert not app.testing
@@ -155,3 +159,32 @@ def test_secret_key_from_env_is_taken_as_typed(clean_env, instance_path, monkeyp
     assert app.secret_key == value
     client = app.test_client()
     assert client.get("/auth/login").status_code == 200
+
+
+def test_embedded_database_port_and_credentials(clean_env, instance_path, monkeypatch):
+    """No MONGO_URI: the embedded database on EMBEDDED_DB_PORT, as instance/'s app user."""
+    monkeypatch.setenv("EMBEDDED_DB_PORT", "28111")
+    assert create_app().config["MONGO_URI"] == "mongodb://127.0.0.1:28111/flaskr"
+    users = {role: {"user": f"{role} user", "password": "p@ss:/?"} for role in ("app", "admin")}
+    (instance_path / "db-credentials").write_text(json.dumps(users))
+    assert create_app().config["MONGO_URI"] == (
+        "mongodb://app%20user:p%40ss%3A%2F%3F@127.0.0.1:28111/flaskr?authSource=admin"
+    )
+    # MONGO_URI, when given, wins over all of it.
+    monkeypatch.setenv("MONGO_URI", "mongodb://db.example:27017/given")
+    assert create_app().config["MONGO_URI"] == "mongodb://db.example:27017/given"
+
+
+def test_a_port_that_is_not_a_number_is_one_line(clean_env, instance_path, monkeypatch):
+    monkeypatch.setenv("EMBEDDED_DB_PORT", "twenty")
+    with pytest.raises(ConfigError) as e:
+        create_app()
+    assert str(e.value) == "flaskr: EMBEDDED_DB_PORT must be a port number, not 'twenty'."
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"app": {"user": "flaskr"}}', "[]"])
+def test_damaged_credentials_are_one_line(clean_env, instance_path, text):
+    instance_path.mkdir()
+    (instance_path / "db-credentials").write_text(text)
+    with pytest.raises(ConfigError, match="db-credentials is damaged; restore it from a backup"):
+        create_app()

@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from .. import messages
-from ..web.fields import current_password_field, new_password_field
+from ..web.fields import current_password_field, email_field, new_password_field
 
 
 class ChangePasswordForm(FlaskForm):
@@ -18,3 +18,10 @@ class ChangePasswordForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     password = current_password_field("Your password", messages.CONFIRM_WITH_PASSWORD)
+
+
+class EmailForm(FlaskForm):
+    """A new address (empty: remove it, unless EMAIL_REQUIRED), confirmed by the password."""
+
+    email = email_field("New e-mail address")
+    current_password = current_password_field("Current password", messages.ENTER_CURRENT_PASSWORD)

@@ -20,30 +20,39 @@ def _signed_in_only() -> None:
     """Every page here is about the signed-in user."""
 
 
-def _page(password_form=None, delete_form=None, status: int = 200, headers=None, error=None):
+def _page(password_form=None, delete_form=None, status: int = 200, headers=None):
     page = render_template(
         "account/index.html",
         sessions=own.live_sessions(),
+        email=current_user.email,
         password_form=password_form or ChangePasswordForm(formdata=None),
         delete_form=delete_form or DeleteAccountForm(formdata=None),
-        error=error,
     )
     return page, status, headers or {}
 
 
-def _password_refused(form, field, form_name: str):
-    """The page to answer unless the form is valid and `field` holds the user's password."""
+def password_refused(form, field, page):
+    """`page(status, headers)` to answer, unless the form is valid and `field` holds the
+    user's password (then None)."""
     if not form.validate_on_submit():
-        return _page(**{form_name: form}, status=400)
+        return page(400, {})
     confirmed = flow.confirm_password(field.data)
     if isinstance(confirmed, signin.Throttled):
-        error = messages.too_many_attempts(confirmed.retry_after)
-        headers = {"Retry-After": str(confirmed.retry_after)}
-        return _page(**{form_name: form}, status=429, headers=headers, error=error)
+        flash(messages.too_many_attempts(confirmed.retry_after), "error")
+        return page(429, {"Retry-After": str(confirmed.retry_after)})
     if confirmed:
         return None
     field.errors.append(messages.WRONG_CURRENT_PASSWORD)
-    return _page(**{form_name: form}, status=400)
+    return page(400, {})
+
+
+def _password_refused(form, field, form_name: str):
+    """`password_refused` for a form of the account page."""
+    return password_refused(
+        form,
+        field,
+        lambda status, headers: _page(**{form_name: form}, status=status, headers=headers),
+    )
 
 
 @bp.get("")

@@ -19,6 +19,11 @@ ERRORS: dict[int, tuple[str, list[str]]] = {
         ["csrf_failed", "invalid_json"],
     ),
     401: ("Not signed in.", ["not_authenticated"]),
+    403: (
+        "A sensitive change: the password must have been given within `REAUTH_MINUTES` "
+        "(`POST /api/v1/reauthenticate`).",
+        ["reauthentication_required"],
+    ),
     404: (
         "No live session of yours has this id: it has ended, or it is someone else's (one "
         "answer for both).",
@@ -90,10 +95,17 @@ OPERATIONS: list[dict[str, Any]] = [
             "Signs this client in with a fresh session cookie. An unknown user and a wrong "
             f'password get the same answer: 401 "{messages.INCORRECT_LOGIN}" Signing in clears '
             "the session, and with it the CSRF token: use the `csrf_token` of this response "
-            "from now on. " + CSRF_NOTE
+            "from now on. For an account with two-factor sign-in a right password signs "
+            'nothing in yet: the answer is `{"second_factor": {"methods": [...]}}`, and '
+            "`POST /api/v1/login/second-factor` finishes it within 5 minutes. " + CSRF_NOTE
         ),
         "body": "LoginIn",
-        "ok": (200, "Signed in; the body carries the new session's CSRF token.", "SignedIn"),
+        "ok": (
+            200,
+            "Signed in (the body carries the new session's CSRF token), or a second factor is "
+            "needed (`second_factor`, and no `user`).",
+            ["SignedIn", "SecondFactorNeeded"],
+        ),
         "errors": [*BODY_ERRORS, 401, 429, 503],
         "error_texts": {
             401: (
@@ -230,6 +242,67 @@ OPERATIONS: list[dict[str, Any]] = [
         "description": "An HTML page rendered by the app from this document (no scripts, no CDN).",
         "ok": (200, "The page.", None),
         "errors": [],
+    },
+]
+
+# E-mail links: asking for a reset, using a reset link, confirming an address.
+INVALID_TOKEN = (
+    "The link's token is unknown, already used, replaced by a newer link (or a new password), "
+    "or expired: ask for a new one.",
+    ["invalid_token"],
+)
+OPERATIONS += [
+    {
+        "method": "post",
+        "path": "/password/forgot",
+        "summary": "Ask for a password reset link",
+        "description": (
+            "Sends a link to `/auth/reset/<token>` (valid RESET_MINUTES) if an account has "
+            "confirmed this address. The answer is 202, the same and in the same time whether "
+            "or not one has, and also past the limits per address and per client "
+            "(FORGOT_RATE_LIMIT, FORGOT_RATE_LIMIT_PER_IP). " + CSRF_NOTE
+        ),
+        "body": "ForgotIn",
+        "ok": (202, "Accepted: if an account has that address, a link is on its way.", None),
+        "errors": [*BODY_ERRORS, 503],
+    },
+    {
+        "method": "post",
+        "path": "/password/reset",
+        "summary": "Set a new password with a reset link",
+        "description": (
+            "Uses the token once. Every session of the account ends, every other reset link "
+            "dies, a sign-in lockout lifts, and a notice goes to the account's address; no "
+            "one is signed in. An account with a second factor must send its `method` and "
+            "`code` too. " + CSRF_NOTE
+        ),
+        "body": "ResetIn",
+        "ok": (204, "The password is set: sign in with it.", None),
+        "errors": [*BODY_ERRORS, 401, 429, 503],
+        "error_texts": {
+            400: (INVALID_TOKEN[0], ["csrf_failed", "invalid_json", *INVALID_TOKEN[1]]),
+            401: ("The second factor's code is wrong.", ["invalid_code"]),
+            429: (
+                "Too many wrong codes for this account; wait `Retry-After` seconds.",
+                ["too_many_attempts"],
+            ),
+        },
+    },
+    {
+        "method": "post",
+        "path": "/email/confirm",
+        "summary": "Confirm an e-mail address",
+        "description": (
+            "Uses the token of a link to `/auth/confirm/<token>` once: its address becomes the "
+            "account's (a notice goes to the address it replaces). No sign-in needed. " + CSRF_NOTE
+        ),
+        "body": "ConfirmIn",
+        "ok": (204, "The address is confirmed.", None),
+        "errors": [*BODY_ERRORS, 409, 503],
+        "error_texts": {
+            400: (INVALID_TOKEN[0], ["csrf_failed", "invalid_json", *INVALID_TOKEN[1]]),
+            409: ("Another account has confirmed this address since.", ["email_taken"]),
+        },
     },
 ]
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..identity import users
+
 
 class Strict(BaseModel):
     """Exactly the documented keys, of exactly the documented JSON types, no coercion."""
@@ -20,12 +22,23 @@ class RegisterIn(Strict):
     # Their descriptions come from the app's policy (openapi.py), as the form's hints do.
     username: str = Field(examples=["alice"])
     password: str = Field(examples=["violet-harbour-88-tundra"])
+    email: str | None = Field(
+        None,
+        examples=["alice@example.com"],
+        description=(
+            "Optional unless EMAIL_REQUIRED. A link to confirm it is sent to it; the answer is "
+            "the same whether or not another account uses the address."
+        ),
+    )
 
 
 class LoginIn(Strict):
     """Credentials, and whether this device stays signed in for REMEMBER_DAYS."""
 
-    username: str = Field(examples=["alice"])
+    username: str = Field(
+        examples=["alice"],
+        description="The username, or a confirmed e-mail address (when SIGN_IN_WITH_EMAIL).",
+    )
     password: str = Field(examples=["violet-harbour-88-tundra"])
     remember: bool = Field(False, description="Keep this device signed in (remember-me).")
 
@@ -48,27 +61,38 @@ class User(Strict):
         description="Deprecated: the same as `signed_in_at` (this session's sign-in), not the "
         'user page\'s "Previous sign-in", which is `previous_login_at`.',
     )
+    email: str | None = Field(
+        None,
+        description="The confirmed address, else the one waiting for confirmation, else null.",
+    )
+    email_confirmed: bool = Field(False, description="Whether `email` is confirmed.")
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> User:
         """From the document of a new account: it has never signed in."""
+        email, confirmed = users.email_of(doc)
         return cls(
             username=doc["username"],
             created_at=doc["created_at"],
             signed_in_at=None,
             previous_login_at=None,
             last_login_at=None,
+            email=email,
+            email_confirmed=confirmed,
         )
 
     @classmethod
     def signed_in(cls, user: Any) -> User:
         """From the signed-in user (web.login.SignedInUser), without reading the user document."""
+        email, confirmed = user.email
         return cls(
             username=user.username,
             created_at=user.created_at,
             signed_in_at=user.signed_in_at,
             previous_login_at=user.previous_login_at,
             last_login_at=user.signed_in_at,
+            email=email,
+            email_confirmed=confirmed,
         )
 
 
@@ -96,7 +120,7 @@ class PasswordChangeIn(Strict):
 
 
 class PasswordIn(Strict):
-    """The user's password, to confirm a change that cannot be undone."""
+    """The signed-in user's password, given again: to confirm a change or re-authenticate."""
 
     password: str = Field(examples=["violet-harbour-88-tundra"])
 
@@ -173,3 +197,104 @@ RESPONSE_MODELS: list[type[BaseModel]] = [
     ActivityOut,
     Error,
 ]
+
+
+# Two-factor sign-in and re-authentication.
+
+
+class SecondFactor(Strict):
+    methods: list[str] = Field(
+        description="The factors that may finish this sign-in: `totp` (send `code`), "
+        "`recovery_code` (send `recovery_code`)."
+    )
+
+
+class SecondFactorNeeded(Strict):
+    """The password was right; `POST /api/v1/login/second-factor` finishes the sign-in."""
+
+    second_factor: SecondFactor
+
+
+class SecondFactorIn(Strict):
+    """Exactly one of the two: a code from the authenticator app, or a recovery code."""
+
+    code: str | None = Field(None, examples=["123456"], description="Six digits from the app.")
+    recovery_code: str | None = Field(
+        None, description="One of the recovery codes (dashes optional); each works once."
+    )
+
+
+class SecondFactorSignedIn(SignedIn):
+    """Signed in; after a recovery code, also how many are left."""
+
+    recovery_codes_left: int | None = Field(
+        None, description="Only after a recovery code: how many unused ones remain."
+    )
+
+
+class CodeIn(Strict):
+    """A code from the authenticator app being set up."""
+
+    code: str = Field(examples=["123456"], description="Six digits from the app.")
+
+
+class TwoFactorOut(Strict):
+    """What is on."""
+
+    totp: bool = Field(description="Whether sign-ins ask for a code from an authenticator app.")
+    enabled_at: datetime | None = Field(description="Since when (ISO 8601, UTC).")
+    recovery_codes_left: int = Field(description="Unused recovery codes.")
+
+
+class TotpSetupOut(Strict):
+    """A new authenticator secret, pending until a code from it is confirmed."""
+
+    secret: str = Field(description="Base32, 160 bits: type it into the app, or use the link.")
+    otpauth_uri: str = Field(description="`otpauth://totp/...`: a link or QR code for the app.")
+
+
+class RecoveryCodesOut(Strict):
+    """New recovery codes: shown this once, never again."""
+
+    recovery_codes: list[str]
+
+
+class SessionsEndedOut(Strict):
+    sessions_ended: int = Field(description="How many of the user's other sessions ended.")
+
+
+REQUEST_MODELS += [SecondFactorIn, CodeIn]
+RESPONSE_MODELS += [
+    SecondFactorNeeded,
+    SecondFactorSignedIn,
+    TwoFactorOut,
+    TotpSetupOut,
+    RecoveryCodesOut,
+    SessionsEndedOut,
+]
+
+
+# E-mail: asking for a reset link, using it, confirming an address.
+class ForgotIn(Strict):
+    """The address a reset link should go to, if an account has confirmed it."""
+
+    email: str = Field(examples=["alice@example.com"])
+
+
+class ResetIn(Strict):
+    """A reset link's token and the new password (and, for an account with a second factor,
+    that factor's `method` and `code`)."""
+
+    token: str = Field(description="The last part of the link's path: `/auth/reset/<token>`.")
+    new_password: str = Field(examples=["quartz-meadow-51-lantern"])
+    method: str | None = Field(None, description="A second factor's name, if the account has one.")
+    code: str | None = Field(None, description="That factor's code.")
+
+
+class ConfirmIn(Strict):
+    """A confirmation link's token."""
+
+    token: str = Field(description="The last part of the link's path: `/auth/confirm/<token>`.")
+
+
+REQUEST_MODELS += [ForgotIn, ResetIn, ConfirmIn]

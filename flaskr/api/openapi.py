@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
@@ -42,7 +43,9 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 def _operation(op: dict[str, Any]) -> dict[str, Any]:
     status, description, model = op["ok"]
     ok: dict[str, Any] = {"description": description}
-    if model:
+    if isinstance(model, list):
+        ok["content"] = _json({"oneOf": [_ref(m) for m in model]})
+    elif model:
         ok["content"] = _json(_ref(model))
     elif op["path"] in RAW_CONTENT:
         media, schema = RAW_CONTENT[op["path"]]
@@ -63,7 +66,7 @@ def _operation(op: dict[str, Any]) -> dict[str, Any]:
                 }
             }
     out: dict[str, Any] = {
-        "operationId": op.get("id") or op["path"].strip("/").replace(".", "_"),
+        "operationId": op.get("id") or re.sub(r"[^a-z]+", "_", op["path"].strip("/").lower()),
         "summary": op["summary"],
         "description": op["description"],
         "responses": responses,
@@ -91,7 +94,10 @@ def _spec(policy: Policy) -> dict[str, Any]:
                 "Sign-up and sign-in for single-page and mobile clients: the same accounts and "
                 "sessions as the web forms. JSON in and out; every error is "
                 '`{"error": {"code", "message", "fields"?}}`. Sessions are cookies: keep a '
-                "cookie jar. Every POST and DELETE needs `X-CSRFToken`."
+                "cookie jar. Every POST and DELETE needs `X-CSRFToken`. Where "
+                "`TWO_FACTOR_REQUIRED` is on, a signed-in account without two-factor sign-in gets "
+                "403 `two_factor_required` from every operation but `csrf`, `logout`, `me`, "
+                "`reauthenticate` and the `two-factor` ones until it sets it up."
             ),
         },
         "paths": paths,

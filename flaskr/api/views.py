@@ -18,7 +18,16 @@ from ..web.context import actor, settings
 from ..web.errors import ApiError
 from ..web.ratelimit import count_registration
 from . import openapi
-from .models import CsrfOut, LoginIn, RegisterIn, SignedIn, User, UserOut
+from .models import (
+    CsrfOut,
+    LoginIn,
+    RegisterIn,
+    SecondFactor,
+    SecondFactorNeeded,
+    SignedIn,
+    User,
+    UserOut,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -96,6 +105,7 @@ def register():
         for name, reason in (
             ("username", policy.username_problem(data.username)),
             ("password", policy.password_problem(data.password, data.username)),
+            ("email", accounts.email_problem(data.email, settings())),
         )
         if reason
     }
@@ -104,7 +114,7 @@ def register():
     count_registration()
     try:
         user = accounts.create_account(
-            data.username, data.password, actor=actor(), settings=settings()
+            data.username, data.password, email=data.email, actor=actor(), settings=settings()
         )
     except users.UsernameTaken:
         raise ApiError(409, messages.USERNAME_TAKEN, "username_taken") from None
@@ -128,9 +138,11 @@ def login():
     outcome = flow.attempt_sign_in(data.username, data.password, data.remember)
     if isinstance(outcome, signin.Throttled):
         raise throttled(outcome)
+    if isinstance(outcome, signin.NeedsStep):
+        # Nothing is signed in yet: POST /login/second-factor finishes it (api/two_factor.py).
+        needed = SecondFactorNeeded(second_factor=SecondFactor(methods=list(outcome.methods)))
+        return jsonify(needed.model_dump(mode="json"))
     if not isinstance(outcome, signin.SignedIn):
-        # A second step (no API for it yet: the factor issues add it) is refused like a
-        # wrong password, so an API client never learns more than a browser would.
         raise ApiError(401, messages.INCORRECT_LOGIN, "invalid_credentials")
     body = SignedIn(user=User.signed_in(current_user), csrf_token=fresh_csrf_token())
     return jsonify(body.model_dump(mode="json"))

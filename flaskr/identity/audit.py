@@ -7,7 +7,7 @@ the `flaskr.audit` logger with structured `extra=` fields. Never a password or a
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,21 +42,41 @@ ACCOUNT_DISABLED = "account_disabled"
 ACCOUNT_ENABLED = "account_enabled"
 ACCOUNT_UNLOCKED = "account_unlocked"
 ACCOUNT_DELETED = "account_deleted"
+# Two-factor sign-in and re-authentication.
+PASSWORD_PASSED = "password_passed"  # noqa: S105 (an event name)
+RECOVERY_CODE_USED = "recovery_code_used"
+TWO_FACTOR_ENABLED = "two_factor_enabled"
+TWO_FACTOR_DISABLED = "two_factor_disabled"
+RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+TWO_FACTOR_RESET = "two_factor_reset"
+REAUTHENTICATED = "reauthenticated"
+EMAIL_CHANGE_REQUESTED = "email_change_requested"
+EMAIL_CONFIRMED = "email_confirmed"
+EMAIL_REMOVED = "email_removed"
+# Someone asked to use this account's confirmed address for another account.
+EMAIL_CLAIMED = "email_claimed"
+PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 (an event name)
+PASSWORD_RESET = "password_reset"  # noqa: S105 (an event name)
 
 
 @dataclass(frozen=True)
 class Actor:
     """Who makes a change, and from where: the account's own user ("self", with the client's
-    address and device), an administrator's command line ("cli"), or later "admin:<name>"."""
+    address and device), an administrator's command line ("cli"), or later "admin:<name>".
+
+    `device` is the browser's own random id (its device cookie), when it has one: never
+    logged or stored as such, only its hash (devices.hashed).
+    """
 
     name: str
     ip: str | None = None
     user_agent: str | None = None
+    device: str | None = field(default=None, repr=False)
 
     @classmethod
-    def self(cls, ip: str | None, user_agent: str | None) -> Actor:
+    def self(cls, ip: str | None, user_agent: str | None, device: str | None = None) -> Actor:
         """The person at a browser or API client: the user, or someone signing in as them."""
-        return cls("self", ip, user_agent)
+        return cls("self", ip, user_agent, device)
 
 
 CLI = Actor("cli")

@@ -3,6 +3,8 @@
 A feature that adds a factor (an authenticator app, recovery codes, a passkey) implements
 `Factor` and is registered with the app (`app.extensions["flaskr.factors"]`); `signin`
 then asks for it after a right password, for every account the factor is `enrolled` for.
+Built in: `totp.TotpFactor` (the authenticator app) and `recovery_codes.RecoveryCodeFactor`,
+registered by the two_factor feature.
 """
 
 from __future__ import annotations

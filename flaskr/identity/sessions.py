@@ -4,7 +4,10 @@ A session record also carries what the pages show of its user (name, when the ac
 made, and the sign-in before this one), so loading one is a single find by `_id`: no join,
 no second query. That copy stays honest because an account's sessions end whenever the account is
 disabled or deleted (accounts.py), and a sign-in that races with either ends its own new
-session (signin.start_session). Usernames never change.
+session (signin.start_session). Usernames never change; the address and the two-factor
+summary (on or off, recovery codes left) are copied again into every session of the account
+by each change to them (`copy_address`, `carry_two_factor`). A session also knows when its
+user last gave their password (`authenticated_at`), which sensitive changes ask to be recent.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..db import Index, collection
-from . import devices
+from . import devices, users
 
 INDEXES = [
     Index("sessions", "user_id", name="user_id"),
@@ -57,13 +60,44 @@ def _expiry(session: dict[str, Any], life: Lifetimes) -> datetime:
     return min(session["created_at"] + life.max, session["last_seen_at"] + life.idle)
 
 
+def _address(user: dict[str, Any]) -> dict[str, Any]:
+    email, confirmed = users.email_of(user)
+    return {"email": email, "email_confirmed": confirmed}
+
+
 def _carried(user: dict[str, Any], *, previous_login_at: datetime | None) -> dict[str, Any]:
-    """What a session keeps of its user: what the pages show."""
+    """What a session keeps of its user: what the pages (and the API's `me`) show."""
     return {
         "username": user["username"],
         "user_created_at": user["created_at"],
         "previous_login_at": previous_login_at,
+        **two_factor_summary(user),
+        **_address(user),
     }
+
+
+def two_factor_summary(user: dict[str, Any]) -> dict[str, Any]:
+    """What a session keeps of its user's two-factor sign-in: on or off, codes left."""
+    return {
+        "two_factor": users.totp_secret(user) is not None,
+        "recovery_codes_left": len(users.recovery_codes(user)),
+    }
+
+
+def carry_two_factor(user: dict[str, Any]) -> int:
+    """Copy `user`'s (a fresh document's) two-factor summary into each of their sessions, so
+    every page keeps showing it without reading the user; return how many sessions."""
+    result = collection("sessions").update_many(
+        {"user_id": user["_id"]}, {"$set": two_factor_summary(user)}
+    )
+    return result.modified_count
+
+
+def copy_address(user_id: ObjectId) -> None:
+    """Bring the address the user's sessions carry up to date (after it changed)."""
+    user = users.find_user_by_id(user_id)
+    if user is not None:
+        collection("sessions").update_many({"user_id": user_id}, {"$set": _address(user)})
 
 
 def create_session(
@@ -87,6 +121,8 @@ def create_session(
         **_carried(user, previous_login_at=user.get("last_login_at")),
         "created_at": now,
         "last_seen_at": now,
+        # The password (or a passkey) was just given: sensitive changes need no second time.
+        "authenticated_at": now,
         "ip": ip,
         "user_agent": devices.stored(user_agent),
         "remember": bool(remember),
@@ -106,6 +142,11 @@ _LOAD = (
     "created_at",
     "last_seen_at",
     "remember",
+    "authenticated_at",
+    "two_factor",
+    "recovery_codes_left",
+    "email",
+    "email_confirmed",
 )
 
 
@@ -128,6 +169,20 @@ def load_session(token: str, *, now: datetime, life: Lifetimes) -> dict[str, Any
             {"_id": sid}, {"$set": {"last_seen_at": now, "expires_at": session["expires_at"]}}
         )
     return session
+
+
+def authenticated(session_id: str, now: datetime) -> bool:
+    """Record that the session's user has just given their password again (re-authentication)."""
+    result = collection("sessions").update_one(
+        {"_id": session_id}, {"$set": {"authenticated_at": now}}
+    )
+    return result.matched_count == 1
+
+
+def recently_authenticated(session: dict[str, Any], now: datetime, within: timedelta) -> bool:
+    """Whether the session's user gave their password (or a passkey) within `within`."""
+    at = session.get("authenticated_at")
+    return at is not None and now - at < within
 
 
 def end_session(session_id: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 from .factors import Factor
 from .policy import Policy
+from .secrets_box import Keyring
 from .sessions import Lifetimes
 from .throttle import Limits
 
@@ -24,9 +25,20 @@ class Settings:
     audit_retention: timedelta
     pending_lifetime: timedelta = timedelta(minutes=5)
     factors: tuple[Factor, ...] = ()
+    # Two-factor sign-in: the keys that seal authenticator secrets (None: none configured).
+    keys: Keyring | None = None
+    recovery_codes: int = 10
+    totp_issuer: str = "flaskr"
+    reauth_within: timedelta = timedelta(minutes=10)
+    email_required: bool = False
+    sign_in_with_email: bool = True
+    confirm_lifetime: timedelta = timedelta(hours=24)
+    reset_lifetime: timedelta = timedelta(minutes=60)
 
     @classmethod
-    def from_config(cls, config: Any, factors: Sequence[Factor] = ()) -> Settings:
+    def from_config(
+        cls, config: Any, factors: Sequence[Factor] = (), keys: Keyring | None = None
+    ) -> Settings:
         return cls(
             policy=Policy.from_config(config),
             rounds=int(config["BCRYPT_ROUNDS"]),
@@ -34,6 +46,14 @@ class Settings:
             limits=Limits.from_config(config),
             audit_retention=timedelta(days=int(config["AUDIT_RETENTION_DAYS"])),
             factors=tuple(factors),
+            keys=keys,
+            recovery_codes=int(config["RECOVERY_CODES"]),
+            totp_issuer=str(config["TOTP_ISSUER"]),
+            reauth_within=timedelta(minutes=float(config["REAUTH_MINUTES"])),
+            email_required=bool(config["EMAIL_REQUIRED"]),
+            sign_in_with_email=bool(config["SIGN_IN_WITH_EMAIL"]),
+            confirm_lifetime=timedelta(hours=float(config["EMAIL_CONFIRM_HOURS"])),
+            reset_lifetime=timedelta(minutes=float(config["RESET_MINUTES"])),
         )
 
     def factor(self, name: str) -> Factor | None:

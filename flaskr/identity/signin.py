@@ -4,7 +4,10 @@
 message), `Throttled`, or `NeedsStep` (the factors the user may use next). A pending step is a
 record on the server: five minutes, single use, its token stored only as a hash, and the token
 kept in the browser's own session, so it is bound to that browser. `finish` completes it.
-Nothing here reads a request: the doors pass in the actor (address, device) and settings.
+`check_second_factor` is the one check of a factor (throttled, audited): the sign-in's second
+step, turning two-factor off and a password reset use it. `reauthenticate` records a password
+given again, which sensitive changes ask to be recent. Nothing here reads a request: the doors
+pass in the actor (address, device) and settings.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..db import Index, collection
-from . import audit, clock, sessions, throttle, users
+from . import accounts, audit, clock, devices, recovery_codes, sessions, throttle, users
 from .accounts import happened
 from .audit import Actor
 from .settings import Settings
@@ -64,39 +67,54 @@ def _hash(token: str) -> str:
 
 
 def check_password(
-    user_key_of: str,
+    identifier: str,
     password: str,
     *,
     actor: Actor,
     settings: Settings,
-    user_id: Any = None,
     failed: str = audit.SIGN_IN_FAILED,
 ) -> dict[str, Any] | Refused | Throttled:
-    """The user whose name is `user_key_of` if `password` is theirs: throttled and audited.
+    """The user a sign-in as `identifier` (a username, or a confirmed address) is about, if
+    `password` is theirs: throttled and audited.
 
-    `user_id` labels a refused attempt's audit event when the caller already knows it (a
-    signed-in user confirming their password); otherwise it is looked up only then. `failed`
-    names the event of a wrong password.
+    Failures count per account, whichever identifier was typed, so alternating a username
+    and an address does not double the budget; with no such account, per typed identifier.
+    `failed` names the event of a wrong password: a sign-in's, or a signed-in user's
+    confirmation of a change.
     """
-    key, now = users.username_key(user_key_of), clock.now()
+    user = users.sign_in_candidate(
+        identifier, settings.policy, by_email=settings.sign_in_with_email
+    )
+    key = users.username_key(user["username"] if user else identifier)
+    now = clock.now()
+    user_id = user["_id"] if user else None
     try:
         # Reserved before the password check, so parallel guesses cannot pass the limit.
         throttle.reserve(key, actor.ip, now=now, limits=settings.limits)
     except throttle.Throttled as e:
-        if user_id is None:
-            candidate = users.sign_in_candidate(user_key_of, settings.policy)
-            user_id = candidate["_id"] if candidate else None
-        # Every refusal is logged; the account's activity keeps the first of each lockout.
-        happened(audit.SIGN_IN_THROTTLED, user_id, actor=actor, settings=settings, store=e.first)
-        return Throttled(e.retry_after)
-    user = users.sign_in_candidate(user_key_of, settings.policy)
+        return _throttled(e, user_id, actor, settings)
     if not users.password_matches(user, password, settings.rounds):
         throttle.record_failure(key, actor.ip, now=now, limits=settings.limits)
-        happened(failed, user["_id"] if user else None, actor=actor, settings=settings)
+        happened(failed, user_id, actor=actor, settings=settings)
         return Refused()
     throttle.record_success(key, actor.ip)
     assert user is not None  # password_matches is False without a user
     return user
+
+
+def _throttled(e: throttle.Throttled, user_id: Any, actor: Actor, settings: Settings) -> Throttled:
+    # Every refusal is logged; the account's activity keeps the first of each lockout, and
+    # its owner hears of that one (mail.notices) when the account's own counter is full.
+    happened(
+        audit.SIGN_IN_THROTTLED,
+        user_id,
+        actor=actor,
+        settings=settings,
+        store=e.first,
+        first=e.first,
+        account_locked=e.account,
+    )
+    return Throttled(e.retry_after)
 
 
 def begin(
@@ -106,9 +124,10 @@ def begin(
     checked = check_password(username, password, actor=actor, settings=settings)
     if isinstance(checked, Refused | Throttled):
         return checked
-    methods = tuple(f.name for f in settings.factors if f.enrolled(checked))
+    methods = second_factor_methods(checked, settings)
     if not methods:
         return start_session(checked, remember=remember, actor=actor, settings=settings)
+    happened(audit.PASSWORD_PASSED, checked["_id"], actor=actor, settings=settings)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     collection(PENDING, durable=True).insert_one(
@@ -136,35 +155,58 @@ def finish(
 ) -> SignedIn | Refused | Throttled | Expired:
     """The second step: `answer` for factor `method` completes the pending sign-in `token`."""
     record = pending(token)
-    factor = settings.factor(method)
     if record is None:
         return Expired()
     user = users.find_user_by_id(record["user_id"])
     if user is None or user.get("disabled"):
         return Expired()
+    checked = check_second_factor(user, method, answer, actor=actor, settings=settings)
+    if checked is not True:
+        return checked if isinstance(checked, Throttled) else Refused()
+    # Single use: of two requests that both passed, only the one that takes the record signs in.
+    if collection(PENDING, durable=True).find_one_and_delete({"_id": record["_id"]}) is None:
+        return Expired()
+    if method == recovery_codes.NAME:
+        accounts.recovery_code_used(user, actor=actor, settings=settings)
+        # The new session shows the account as it is now: one recovery code fewer.
+        user = users.find_user_by_id(user["_id"]) or user
+    else:
+        happened(
+            audit.SECOND_STEP_PASSED, user["_id"], actor=actor, settings=settings, method=method
+        )
+    return start_session(user, remember=record["remember"], actor=actor, settings=settings)
+
+
+def second_factor_methods(user: dict[str, Any], settings: Settings) -> tuple[str, ...]:
+    """The factors `user` has: a sign-in (or a password reset) asks for one of them."""
+    return tuple(f.name for f in settings.factors if f.enrolled(user))
+
+
+def check_second_factor(
+    user: dict[str, Any], method: str, answer: str, *, actor: Actor, settings: Settings
+) -> bool | Throttled:
+    """Whether `answer` passes factor `method` for `user` (a right answer is used up).
+
+    Throttled per account apart from passwords (TWO_FACTOR_MAX_FAILURES) and audited when
+    wrong: the second step of a sign-in, turning two-factor off and a password reset share it.
+    """
+    factor = settings.factor(method)
     if factor is None or not factor.enrolled(user):
-        return Refused()
+        return False
     key, now = users.username_key(user["username"]), clock.now()
     step = throttle.SECOND_STEPS
     try:
         throttle.reserve(key, actor.ip, now=now, limits=settings.limits, namespace=step)
     except throttle.Throttled as e:
-        happened(
-            audit.SIGN_IN_THROTTLED, user["_id"], actor=actor, settings=settings, store=e.first
-        )
-        return Throttled(e.retry_after)
+        return _throttled(e, user["_id"], actor, settings)
     if not factor.verify(user, answer, now):
         throttle.record_failure(key, actor.ip, now=now, limits=settings.limits, namespace=step)
         happened(
             audit.SECOND_STEP_FAILED, user["_id"], actor=actor, settings=settings, method=method
         )
-        return Refused()
+        return False
     throttle.record_success(key, actor.ip, namespace=step)
-    # Single use: of two requests that both passed, only the one that takes the record signs in.
-    if collection(PENDING, durable=True).find_one_and_delete({"_id": record["_id"]}) is None:
-        return Expired()
-    happened(audit.SECOND_STEP_PASSED, user["_id"], actor=actor, settings=settings, method=method)
-    return start_session(user, remember=record["remember"], actor=actor, settings=settings)
+    return True
 
 
 def start_session(
@@ -187,8 +229,23 @@ def start_session(
     if signed_in is None:
         sessions.end_session(record["_id"])
         return Refused()
-    happened(audit.SIGN_IN, user["_id"], actor=actor, settings=settings)
+    happened(
+        audit.SIGN_IN,
+        user["_id"],
+        actor=actor,
+        settings=settings,
+        new_device=_new_device(user, actor),
+    )
     return SignedIn(signed_in, token, record)
+
+
+def _new_device(user: dict[str, Any], actor: Actor) -> bool:
+    """Remember the actor's device for `user`; True if the account had signed in before, but
+    never from it (an account's first device is not news)."""
+    device = devices.hashed(actor.device)
+    if device is None or users.knows_device(user, device):
+        return False
+    return users.remember_device(user["_id"], device) and bool(user.get("known_devices"))
 
 
 def confirm_password(
@@ -201,10 +258,26 @@ def confirm_password(
         password,
         actor=actor,
         settings=settings,
-        user_id=user["_id"],
         failed=audit.PASSWORD_CONFIRMATION_FAILED,
     )
     return checked if isinstance(checked, Throttled) else not isinstance(checked, Refused)
+
+
+def reauthenticate(
+    user: dict[str, Any], session_id: str, password: str, *, actor: Actor, settings: Settings
+) -> bool | Throttled:
+    """Whether `password` is the signed-in `user`'s; if it is, the session counts as freshly
+    authenticated, so sensitive changes are allowed for `settings.reauth_within`."""
+    confirmed = confirm_password(user, password, actor=actor, settings=settings)
+    if confirmed is True:
+        sessions.authenticated(session_id, clock.now())
+        happened(audit.REAUTHENTICATED, user["_id"], actor=actor, settings=settings)
+    return confirmed
+
+
+def recently_authenticated(session: dict[str, Any], settings: Settings) -> bool:
+    """Whether the session's user gave their password within `settings.reauth_within`."""
+    return sessions.recently_authenticated(session, clock.now(), settings.reauth_within)
 
 
 def sign_out(user: dict[str, Any], session_id: str, *, actor: Actor, settings: Settings) -> None:

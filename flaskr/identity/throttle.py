@@ -31,11 +31,13 @@ POLL_SECONDS = 0.05
 class Throttled(Exception):
     """Too many recent failures for this username or address."""
 
-    def __init__(self, retry_after: int, first: bool = False) -> None:
+    def __init__(self, retry_after: int, first: bool = False, account: bool = False) -> None:
         super().__init__(f"retry after {retry_after} s")
         self.retry_after = retry_after
         # The first refusal of this lockout: the one worth an audit event.
         self.first = first
+        # The account's own counter is full (not only the client address's).
+        self.account = account
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Limits:
     window: timedelta
     # How long an attempt waits for places held by attempts still being checked.
     patience: float = 3.0
+    # Failed second steps (codes) per account; None: as many as passwords.
+    per_step: int | None = None
 
     @classmethod
     def from_config(cls, config: Any) -> Limits:
@@ -54,7 +58,14 @@ class Limits:
             per_user=int(config["LOGIN_MAX_FAILURES"]),
             per_ip=int(config["LOGIN_MAX_FAILURES_PER_IP"]),
             window=timedelta(seconds=int(config["LOGIN_LOCKOUT_SECONDS"])),
+            per_step=int(config["TWO_FACTOR_MAX_FAILURES"]),
         )
+
+    def per_account(self, namespace: str) -> int:
+        """The limit of an account's counter in `namespace`."""
+        if namespace == SECOND_STEPS and self.per_step is not None:
+            return self.per_step
+        return self.per_user
 
 
 # Counters per account, by what they count: passwords ("user"), second steps ("step").
@@ -147,10 +158,10 @@ def reserve(
     namespace: str = PASSWORDS,
 ) -> None:
     """Reserve one sign-in attempt for this username and address, or raise Throttled."""
-    user_key = user_counter(username_key, namespace)
-    wait = _take_patiently(user_key, limits.per_user, now, limits)
+    user_key, user_limit = user_counter(username_key, namespace), limits.per_account(namespace)
+    wait = _take_patiently(user_key, user_limit, now, limits)
     if wait is not None:
-        raise Throttled(wait, _first_refusal(user_key, limits.per_user))
+        raise Throttled(wait, _first_refusal(user_key, user_limit), account=True)
     ip_key = ip_counter(ip)
     wait = _take_patiently(ip_key, limits.per_ip, now, limits)
     if wait is not None:
@@ -169,7 +180,7 @@ def record_failure(
 ) -> None:
     """Count the failure on both counters; a counter now full stays locked a whole window."""
     for key, limit in (
-        (user_counter(username_key, namespace), limits.per_user),
+        (user_counter(username_key, namespace), limits.per_account(namespace)),
         (ip_counter(ip), limits.per_ip),
     ):
         _coll().update_one({"_id": key}, {"$inc": {"failed": 1}})

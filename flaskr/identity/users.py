@@ -7,17 +7,34 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..db import Index, collection
-from . import clock, passwords
+from . import addresses, clock, passwords
 from .policy import Policy, folded
 
-INDEXES = [Index("users", "username_key", unique=True, name="username_key_unique")]
+INDEXES = [
+    Index("users", "username_key", unique=True, name="username_key_unique"),
+    # One account per confirmed address; addresses awaiting confirmation are not in it.
+    Index(
+        "users",
+        "email_key",
+        unique=True,
+        partialFilterExpression={"email_key": {"$type": "string"}},
+        name="email_key_unique_confirmed",
+    ),
+]
+# How many devices an account remembers (the most recently added ones).
+KNOWN_DEVICES = 32
 
 
 class UsernameTaken(Exception):
     """Another account already has this username (compared case-insensitively)."""
+
+
+class EmailTaken(Exception):
+    """Another account has confirmed this address (compared case-insensitively)."""
 
 
 def username_key(username: str) -> str:
@@ -25,8 +42,11 @@ def username_key(username: str) -> str:
     return folded(username)
 
 
-def create_user(username: str, password: str, rounds: int) -> dict[str, Any]:
-    """Insert a new user; raise UsernameTaken if the normalised name exists."""
+def create_user(
+    username: str, password: str, rounds: int, *, email: str | None = None
+) -> dict[str, Any]:
+    """Insert a new user, with `email` awaiting confirmation; raise UsernameTaken if the
+    normalised name exists."""
     doc = {
         "username": username,
         "username_key": username_key(username),
@@ -36,6 +56,8 @@ def create_user(username: str, password: str, rounds: int) -> dict[str, Any]:
         "last_login_at": None,
         "previous_login_at": None,
     }
+    if email:
+        doc |= {"pending_email": email, "pending_email_key": addresses.key(email)}
     try:
         collection("users", durable=True).insert_one(doc)
     except DuplicateKeyError:
@@ -54,9 +76,21 @@ def find_user_by_id(user_id: ObjectId) -> dict[str, Any] | None:
     return collection("users").find_one({"_id": user_id})
 
 
-def sign_in_candidate(username: str, policy: Policy) -> dict[str, Any] | None:
-    """The user a sign-in as `username` is about, or None (no such user, or not a username)."""
-    return find_user(username) if policy.username_problem(username) is None else None
+def find_by_email(address: str) -> dict[str, Any] | None:
+    """The user whose confirmed address is `address` (any case), or None."""
+    key = addresses.key_or_none(address)
+    # A string that is not an address still costs the same query as one that is.
+    return collection("users").find_one({"email_key": key or ""})
+
+
+def sign_in_candidate(
+    identifier: str, policy: Policy, *, by_email: bool = False
+) -> dict[str, Any] | None:
+    """The user a sign-in as `identifier` is about, or None: a username, or with `by_email`
+    a confirmed address (usernames never contain '@')."""
+    if by_email and "@" in identifier:
+        return find_by_email(identifier)
+    return find_user(identifier) if policy.username_problem(identifier) is None else None
 
 
 def password_matches(user: dict[str, Any] | None, password: str, rounds: int) -> bool:
@@ -103,6 +137,66 @@ def set_password(user_id: ObjectId, password: str, rounds: int) -> bool:
     return result.matched_count == 1
 
 
+def email_of(user: dict[str, Any]) -> tuple[str | None, bool]:
+    """The address to show for `user` and whether it is confirmed: the confirmed one, else the
+    one awaiting confirmation (None: no address)."""
+    if user.get("email"):
+        return user["email"], True
+    return user.get("pending_email"), False
+
+
+def set_pending_email(user_id: ObjectId, email: str) -> bool:
+    """Record `email` as awaiting confirmation (the confirmed address stays until then)."""
+    change = {"$set": {"pending_email": email, "pending_email_key": addresses.key(email)}}
+    return collection("users", durable=True).update_one({"_id": user_id}, change).matched_count == 1
+
+
+def clear_pending_email(user_id: ObjectId) -> None:
+    collection("users", durable=True).update_one(
+        {"_id": user_id}, {"$unset": {"pending_email": "", "pending_email_key": ""}}
+    )
+
+
+def confirm_email(user_id: ObjectId, email: str) -> dict[str, Any] | None:
+    """Make `email`, awaiting confirmation, the user's address; return the user as it was
+    before (its old address), or None if it no longer awaits `email`. EmailTaken if another
+    account confirmed it first (the unique index decides)."""
+    key = addresses.key(email)
+    try:
+        return collection("users", durable=True).find_one_and_update(
+            {"_id": user_id, "pending_email_key": key},
+            {
+                "$set": {"email": email, "email_key": key},
+                "$unset": {"pending_email": "", "pending_email_key": ""},
+            },
+            return_document=ReturnDocument.BEFORE,
+        )
+    except DuplicateKeyError:
+        raise EmailTaken(email) from None
+
+
+def remove_email(user_id: ObjectId) -> dict[str, Any] | None:
+    """Forget the user's addresses, confirmed and awaiting; return the user as it was."""
+    fields = {"email": "", "email_key": "", "pending_email": "", "pending_email_key": ""}
+    return collection("users", durable=True).find_one_and_update(
+        {"_id": user_id}, {"$unset": fields}, return_document=ReturnDocument.BEFORE
+    )
+
+
+def remember_device(user_id: ObjectId, device_hash: str) -> bool:
+    """Add a device (its id's hash) to the account's known ones; True if it was not known."""
+    result = collection("users").update_one(
+        {"_id": user_id, "known_devices": {"$ne": device_hash}},
+        {"$push": {"known_devices": {"$each": [device_hash], "$slice": -KNOWN_DEVICES}}},
+    )
+    return result.modified_count == 1
+
+
+def knows_device(user: dict[str, Any], device_hash: str | None) -> bool:
+    """Whether the account (its document) has signed in from this device before."""
+    return device_hash is not None and device_hash in user.get("known_devices", ())
+
+
 def delete_user(user_id: ObjectId) -> bool:
     """Delete the user document; True if it existed (accounts.delete_account deletes the rest)."""
     return collection("users", durable=True).delete_one({"_id": user_id}).deleted_count == 1
@@ -121,3 +215,126 @@ def list_users() -> Iterator[dict[str, Any]]:
     """Every user by name: username, created_at, last_login_at, disabled (no hashes)."""
     fields = {"username": 1, "created_at": 1, "last_login_at": 1, "disabled": 1}
     return collection("users").find({}, fields).sort("username_key", 1)
+
+
+# Two-factor sign-in. `totp`: {secret (sealed), last_step, enabled_at}, present while the
+# authenticator app is on; `totp_pending`: {secret, expires_at} while one is being set up;
+# `recovery_codes`: [{hint, hash}], the unused ones.
+
+
+def totp_secret(user: dict[str, Any]) -> str | None:
+    """The sealed secret of the user's authenticator app, or None when it is off."""
+    return (user.get("totp") or {}).get("secret")
+
+
+def totp_enabled_at(user: dict[str, Any]) -> datetime | None:
+    return (user.get("totp") or {}).get("enabled_at")
+
+
+def pending_totp_secret(user: dict[str, Any], now: datetime) -> str | None:
+    """The sealed secret of an authenticator being set up (not yet confirmed), or None."""
+    pending = user.get("totp_pending") or {}
+    return pending["secret"] if pending and pending["expires_at"] > now else None
+
+
+def recovery_codes(user: dict[str, Any]) -> list[dict[str, str]]:
+    """The user's unused recovery codes as stored (hint and hash each)."""
+    return list(user.get("recovery_codes") or [])
+
+
+def start_totp_setup(user_id: ObjectId, sealed: str, expires_at: datetime) -> bool:
+    """Keep `sealed` as the secret being set up (replacing any other); False if the app is
+    already on or the user is gone."""
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id, "totp": {"$exists": False}},
+        {"$set": {"totp_pending": {"secret": sealed, "expires_at": expires_at}}},
+    )
+    return result.matched_count == 1
+
+
+def enable_totp(
+    user_id: ObjectId, sealed: str, step: int, codes: list[dict[str, str]], now: datetime
+) -> bool:
+    """Turn the pending secret `sealed` on, its confirming code's `step` used, with new
+    recovery codes; False if that setup is no longer pending (replaced, expired, or done)."""
+    result = collection("users", durable=True).update_one(
+        {
+            "_id": user_id,
+            "totp": {"$exists": False},
+            "totp_pending.secret": sealed,
+            "totp_pending.expires_at": {"$gt": now},
+        },
+        {
+            "$set": {
+                "totp": {"secret": sealed, "last_step": step, "enabled_at": now},
+                "recovery_codes": codes,
+            },
+            "$unset": {"totp_pending": ""},
+        },
+    )
+    return result.modified_count == 1
+
+
+def use_totp_step(user_id: ObjectId, sealed: str, step: int) -> bool:
+    """Record `step` as used if it is newer than the last one used with this secret; False
+    (a replay, or the secret changed meanwhile) otherwise. One atomic update."""
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id, "totp.secret": sealed, "totp.last_step": {"$lt": step}},
+        {"$set": {"totp.last_step": step}},
+    )
+    return result.modified_count == 1
+
+
+def replace_recovery_codes(user_id: ObjectId, codes: list[dict[str, str]]) -> bool:
+    """Replace every recovery code of a user whose authenticator app is on."""
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id, "totp": {"$exists": True}}, {"$set": {"recovery_codes": codes}}
+    )
+    return result.matched_count == 1
+
+
+def use_recovery_code(user_id: ObjectId, code_hash: str) -> bool:
+    """Remove the code stored as `code_hash`; True only for the one caller that removed it."""
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id, "recovery_codes.hash": code_hash},
+        {"$pull": {"recovery_codes": {"hash": code_hash}}},
+    )
+    return result.modified_count == 1
+
+
+def remove_two_factor(user_id: ObjectId) -> bool:
+    """Forget the authenticator app (set up or pending) and the recovery codes; True if
+    there was anything to forget."""
+    result = collection("users", durable=True).update_one(
+        {
+            "_id": user_id,
+            "$or": [
+                {"totp": {"$exists": True}},
+                {"totp_pending": {"$exists": True}},
+                {"recovery_codes": {"$exists": True}},
+            ],
+        },
+        {"$unset": {"totp": "", "totp_pending": "", "recovery_codes": ""}},
+    )
+    return result.modified_count == 1
+
+
+def reseal_totp_secret(user_id: ObjectId, field: str, old: str, new: str) -> bool:
+    """Replace the sealed secret `old` in `field` ("totp" or "totp_pending") with `new`,
+    unless it changed meanwhile (a key rotation)."""
+    if field not in ("totp", "totp_pending"):
+        raise ValueError(field)
+    result = collection("users", durable=True).update_one(
+        {"_id": user_id, f"{field}.secret": old}, {"$set": {f"{field}.secret": new}}
+    )
+    return result.modified_count == 1
+
+
+def sealed_totp_secrets() -> Iterator[tuple[ObjectId, str, str]]:
+    """(user id, field, sealed secret) of every authenticator secret, on or being set up:
+    for a key rotation. A scan, as befits a rare administrator's command."""
+    query = {"$or": [{"totp": {"$exists": True}}, {"totp_pending": {"$exists": True}}]}
+    for user in collection("users").find(query, {"totp": 1, "totp_pending": 1}):
+        for field in ("totp", "totp_pending"):
+            if (user.get(field) or {}).get("secret"):
+                yield user["_id"], field, user[field]["secret"]

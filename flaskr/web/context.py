@@ -8,18 +8,24 @@ from flask import current_app, request
 
 from ..identity.audit import Actor
 from ..identity.settings import Settings
+from . import devices
 
 FACTORS = "flaskr.factors"
+KEYS = "flaskr.keys"  # the Keyring built from ENCRYPTION_KEY(S) when the app starts
 
 
 def settings() -> Settings:
     """The identity settings of the current app (its config, read now)."""
-    return Settings.from_config(current_app.config, current_app.extensions.get(FACTORS, ()))
+    extensions = current_app.extensions
+    return Settings.from_config(
+        current_app.config, extensions.get(FACTORS, ()), extensions.get(KEYS)
+    )
 
 
-def actor() -> Actor:
-    """The person making this request, as the audit trail records them."""
-    return Actor.self(request.remote_addr, request.user_agent.string)
+def actor(device: str | None = None) -> Actor:
+    """The person making this request, as the audit trail records them; `device` is the id
+    a sign-in is giving this browser, when it has none yet."""
+    return Actor.self(request.remote_addr, request.user_agent.string, device or devices.current())
 
 
 def account(user: Any) -> dict[str, Any]:

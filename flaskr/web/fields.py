@@ -4,10 +4,11 @@ validators that ask the policy (identity.policy) of the current app."""
 from __future__ import annotations
 
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import PasswordInput
 
 from .. import messages
+from ..identity import addresses
 from .context import settings
 
 
@@ -116,3 +117,47 @@ def username_field(label: str, required: str, *, new: bool) -> TextField:
 
 def _password_max(policy) -> int:
     return policy.password_max
+
+
+# Longer than any code or recovery code with its spaces, shorter than anything worth hashing.
+CODE_MAX = 64
+
+
+def code_field(label: str, required: str, *, recovery: bool = False) -> TextField:
+    """A one-time code: six digits from an authenticator app, or a `recovery` code."""
+    if recovery:
+        kinds = {"autocomplete": "off", "autocapitalize": "none"}
+    else:
+        kinds = {"autocomplete": "one-time-code", "inputmode": "numeric"}
+    return TextField(
+        label,
+        validators=[DataRequired(required), Length(max=CODE_MAX, message=required)],
+        render_kw={**kinds, "maxlength": CODE_MAX, "spellcheck": "false"},
+    )
+
+
+def _address(form, field) -> None:
+    """A valid e-mail address (syntax only), kept without surrounding spaces."""
+    try:
+        field.data = addresses.checked(field.data or "")
+    except addresses.BadAddress as e:
+        raise ValidationError(str(e)) from None
+
+
+def _required_by_settings(form, field) -> None:
+    """Required when EMAIL_REQUIRED is on; otherwise an empty field ends validation."""
+    if settings().email_required:
+        DataRequired(messages.EMAIL_REQUIRED)(form, field)
+    else:
+        Optional()(form, field)
+
+
+def email_field(label: str, required: str | None = None) -> TextField:
+    """An e-mail address: required with the message `required`, else as EMAIL_REQUIRED says."""
+    first = DataRequired(required) if required else _required_by_settings
+    return TextField(
+        label,
+        validators=[first, _address],
+        render_kw={"autocomplete": "email", "type": "email"},
+        longest=lambda policy: addresses.LONGEST,
+    )

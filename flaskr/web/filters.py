@@ -1,5 +1,6 @@
-"""What every template may use: how times read, the problems of the forms on the page, and
-the policy (devices and events are described in web/own.py, once for the pages and the API)."""
+"""What every template may use: how times and the recovery codes left read, the problems of
+the forms on the page, and the policy (devices and events are described in web/own.py, once
+for the pages and the API)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup
 from wtforms import Form
 
+from .. import messages
 from .context import settings
 
 # Fields a person cannot see, so the error summary names their problem without a link.
@@ -63,6 +65,7 @@ def form_problems(context) -> list[Problem]:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(when_element, "when")
+    app.add_template_filter(messages.few_recovery_codes, "few_recovery_codes")
     app.add_template_global(form_problems, "form_problems")
     # Macros imported without context (`_field.html`) still know who is signed in.
     app.add_template_global(current_user, "current_user")

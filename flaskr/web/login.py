@@ -11,6 +11,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from .. import messages
 from ..extensions import login_manager
 from ..identity import clock, sessions, signin, users
+from . import devices
 from .context import FACTORS, account, actor, settings
 
 PENDING_KEY = "_pending_sign_in"
@@ -59,6 +60,23 @@ class SignedInUser(UserMixin):
         return self.session.get("previous_login_at")
 
     @property
+    def two_factor(self) -> bool:
+        """Whether the account signs in with a second factor (the authenticator app)."""
+        return bool(self.session.get("two_factor"))
+
+    @property
+    def recovery_codes_left(self) -> int:
+        return int(self.session.get("recovery_codes_left") or 0)
+
+    @property
+    def email(self) -> tuple[str | None, bool]:
+        """The account's address and whether it is confirmed (users.email_of), as the session
+        carries it; a session made before sessions carried it reads the user document."""
+        if "email_confirmed" not in self.session:
+            return users.email_of(self.doc)
+        return self.session["email"], self.session["email_confirmed"]
+
+    @property
     def doc(self) -> dict[str, Any]:
         """The user's document, read on first use; 401 if the account is being deleted."""
         if self._doc is None:
@@ -78,7 +96,7 @@ def load_user(token: str) -> SignedInUser | None:
 Outcome = signin.SignedIn | signin.Refused | signin.Throttled | signin.NeedsStep | signin.Expired
 
 
-def _signed_in(outcome: Outcome) -> Outcome:
+def _signed_in(outcome: Outcome, device: str) -> Outcome:
     """Sign this browser in when the flow says so; keep a pending step in its session."""
     if isinstance(outcome, signin.NeedsStep):
         session[PENDING_KEY] = outcome.token
@@ -91,16 +109,18 @@ def _signed_in(outcome: Outcome) -> Outcome:
         session.clear()
         user = SignedInUser(outcome.token, outcome.session, outcome.user)
         login_user(user, remember=outcome.session["remember"])
+        devices.remember(device)
     return outcome
 
 
 def attempt_sign_in(username: str, password: str, remember: bool) -> Outcome:
     """The one sign-in path (the HTML form and the JSON API): the password step."""
     session.pop(PENDING_KEY, None)
+    device = devices.for_sign_in()
     outcome = signin.begin(
-        username, password, remember=remember, actor=actor(), settings=settings()
+        username, password, remember=remember, actor=actor(device), settings=settings()
     )
-    return _signed_in(outcome)
+    return _signed_in(outcome, device)
 
 
 def sign_in_new_account(user: dict[str, Any]) -> Outcome:
@@ -119,12 +139,32 @@ def pending_methods() -> tuple[str, ...] | None:
 
 def finish_sign_in(method: str, answer: str) -> Outcome:
     """The second step of this browser's pending sign-in."""
+    device = devices.for_sign_in()
     outcome = signin.finish(
-        session.get(PENDING_KEY), method, answer, actor=actor(), settings=settings()
+        session.get(PENDING_KEY), method, answer, actor=actor(device), settings=settings()
     )
     if isinstance(outcome, signin.Expired):
         session.pop(PENDING_KEY, None)
-    return _signed_in(outcome)
+    return _signed_in(outcome, device)
+
+
+def reauthenticate(password: str) -> bool | signin.Throttled:
+    """Whether `password` is the signed-in user's; if so, sensitive changes are allowed for
+    the next REAUTH_MINUTES in this session."""
+    confirmed = signin.reauthenticate(
+        account(current_user), current_user.session_id, password, actor=actor(), settings=settings()
+    )
+    if confirmed is True:
+        # This request's copy of the session too, for a redirect that reads it at once.
+        current_user.session["authenticated_at"] = clock.now()
+    return confirmed
+
+
+def recently_authenticated() -> bool:
+    """Whether the signed-in user gave their password within the last REAUTH_MINUTES."""
+    return current_user.is_authenticated and signin.recently_authenticated(
+        current_user.session, settings()
+    )
 
 
 def confirm_password(password: str) -> bool | signin.Throttled:
@@ -142,7 +182,7 @@ def sign_out() -> None:
 
 
 def init_app(app: Flask) -> None:
-    # Second factors register here (identity.factors.Factor); none are built in yet.
+    # Second factors register here (identity.factors.Factor): the two_factor feature's.
     app.extensions.setdefault(FACTORS, [])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -164,7 +164,10 @@ def test_me_shows_the_account_without_secrets(api):
         "signed_in_at",
         "previous_login_at",
         "last_login_at",
+        "email",
+        "email_confirmed",
     }
+    assert (user["email"], user["email_confirmed"]) == (None, False)
     assert datetime.fromisoformat(user["signed_in_at"]) >= datetime.fromisoformat(
         user["created_at"]
     )

@@ -79,11 +79,43 @@ def test_app_unit_runs_gunicorn_with_the_config():
     assert service["RuntimeDirectory"] == "flaskr"
 
 
-def test_database_unit_listens_on_loopback_and_syncs():
-    command = unit("flaskr-db.service")["Service"]["ExecStart"]
+def test_database_unit_listens_on_loopback_syncs_and_requires_credentials():
+    service = unit("flaskr-db.service")["Service"]
+    command = service["ExecStart"]
     assert "--host 127.0.0.1" in command
     assert "--sync-on-commit" in command
+    assert "--auth" in command.split()
     assert unit("flaskr-db.service")["Unit"]["Before"] == "flaskr.service"
+    # Its users are made (or their passwords reset) from the app's instance/ before each start.
+    assert service["ExecStartPre"].endswith("python -m flaskr_dev provision-db")
+    env = dict(pair.split("=", 1) for pair in service["Environment"].split())
+    assert (
+        env["FLASKR_INSTANCE_PATH"]
+        == unit("flaskr.service")["Service"]["Environment"].split("=")[1]
+    )
+    assert f"--storage-path {env['EMBEDDED_DB_PATH']} " in command
+    assert service["StateDirectory"].split() == ["flaskr-db", "flaskr"]
+
+
+def test_nightly_backup_unit_and_timer():
+    from flaskr.backup import backup_command
+
+    timer = unit("flaskr-backup.timer")
+    assert timer["Timer"]["OnCalendar"] == "*-*-* 03:15:00"
+    assert timer["Timer"]["Persistent"] == "true"
+    service = unit("flaskr-backup.service")["Service"]
+    assert (service["Type"], service["User"]) == ("oneshot", "flaskr")
+    program, *args = service["ExecStart"].split()
+    assert program == "/srv/flaskr/.venv/bin/flask"
+    assert args[:4] == ["--app", "flaskr", "db", "backup"]
+    # The arguments are ones `flask db backup` takes: a folder and how many to keep.
+    params = backup_command.make_context("backup", args[4:]).params
+    folder = str(params["path"])
+    assert (folder, params["keep"]) == ("/var/backups/flaskr", 14)
+    # The embedded database writes the archive itself: its sandbox lets it write there.
+    assert unit("flaskr-db.service")["Service"]["ReadWritePaths"] == f"-{folder}"
+    assert service["ReadWritePaths"] == folder
+    assert service["Environment"] == "FLASKR_INSTANCE_PATH=/var/lib/flaskr"
 
 
 def test_example_environment_turns_on_production():
@@ -92,7 +124,10 @@ def test_example_environment_turns_on_production():
     assert settings["FLASKR_PRODUCTION"] == "true"
     assert settings["FLASKR_SESSION_COOKIE_SECURE"] == "true"
     assert settings["FLASKR_TRUSTED_PROXIES"] == "1"
-    assert {"FLASKR_SECRET_KEY", "MONGO_URI", "LOG_FORMAT"} <= settings.keys()
+    assert {"FLASKR_SECRET_KEY", "MONGO_URI", "FLASKR_PUBLIC_URL", "LOG_FORMAT"} <= settings.keys()
+    assert settings["FLASKR_PUBLIC_URL"].startswith("https://")
+    # The flask CLI, run with this file, finds the same instance/ as the app.
+    assert settings["FLASKR_INSTANCE_PATH"] == "/var/lib/flaskr"
 
 
 def test_nginx_body_limit_matches_the_app():

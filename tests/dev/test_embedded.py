@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import http.cookiejar
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -49,10 +51,13 @@ class Launcher:
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.log = tmp / f"{name}.log"
+        self.sink_port = embedded.free_port()
         env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "FLASKR_MONGO_URI")}
+        env.pop("FLASKR_MAIL_SERVER", None)
         env.update(
             PORT=str(port),
             EMBEDDED_DB_PORT=str(db_port),
+            MAIL_SINK_PORT=str(self.sink_port),
             FLASKR_INSTANCE_PATH=str(instance),
             FLASKR_BCRYPT_ROUNDS="4",
             PYTHONUNBUFFERED="1",
@@ -90,9 +95,9 @@ class Launcher:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)
 
-    def finish(self) -> int:
+    def finish(self, within: float = WAIT) -> int:
         try:
-            return self.proc.wait(WAIT)
+            return self.proc.wait(within)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
@@ -130,6 +135,10 @@ def assert_nothing_left(launchers, instance: Path, db_port: int) -> None:
     for launcher in launchers:
         assert processes_matching("gunicorn", f"127.0.0.1:{launcher.port}") == []
         assert not embedded.port_open(launcher.port)
+        assert not embedded.port_open(launcher.sink_port)
+        # The sender prints its tally when it stops.
+        assert "Sent 0, deferred 0, failed 0." in launcher.output()
+    assert processes_matching("flaskr_dev.mailsink", str(instance)) == []
     assert processes_matching("secantusd", "--port", str(instance / "db")) == []
     assert not embedded.port_open(db_port)
 
@@ -146,33 +155,59 @@ def launchers(tmp_path):
         # Whatever a failed test left of the group (a launcher gone before its children).
         with contextlib.suppress(ProcessLookupError):
             os.killpg(launcher.proc.pid, signal.SIGKILL)
-    for pid in processes_matching("secantusd", str(tmp_path)):  # it has a session of its own
+    # The database and the mail sink have sessions of their own, gunicorn a process group.
+    for pid in processes_matching("secantusd", str(tmp_path)) + processes_matching(
+        "flaskr_dev.mailsink", str(tmp_path)
+    ):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    for launcher in started:
+        for pid in processes_matching("gunicorn", f"127.0.0.1:{launcher.port}"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
-def test_run_two_launchers_share_database_and_secret(tmp_path, launchers):
+@pytest.fixture
+def launch(tmp_path, launchers):
+    """`launch(name, db_port)`: a launcher of tmp/instance, serving; stopped at the end."""
+
+    def start(name: str, db_port: int) -> Launcher:
+        port = embedded.free_port()
+        launcher = Launcher(tmp_path, port, db_port, tmp_path / "instance", name)
+        launchers.append(launcher)
+        launcher.wait_until_serving()
+        return launcher
+
+    return start
+
+
+def signs_up_and_in(base: str, username: str, browser: Browser | None = None) -> Browser:
+    """A new visitor registers and signs in through the forms; both must work."""
+    browser = browser or Browser()
+    status, url, page = browser.submit(
+        base + "/auth/register", {"username": username, "password": PASSWORD}
+    )
+    # Registering signs in; signing in again through the form works too.
+    assert (status, url) == (200, base + "/user")
+    assert f"Welcome, {username}." in page
+    status, url, page = browser.submit(
+        base + "/auth/login", {"username": username.lower(), "password": PASSWORD}
+    )
+    assert (status, url) == (200, base + "/user")
+    assert f"<dd>{username}</dd>" in page
+    return browser
+
+
+def test_run_two_launchers_share_database_and_secret(tmp_path, launch):
     instance = tmp_path / "instance"
     db_port = embedded.free_port()
-    first = Launcher(tmp_path, embedded.free_port(), db_port, instance, "first")
-    launchers.append(first)
-    first.wait_until_serving()
+    first = launch("first", db_port)
     assert "Starting the embedded database" in first.output()
     assert (instance / "secret_key").is_file()
     assert (instance / "db").is_dir()
+    browser = signs_up_and_in(first.base, "Alice")
 
-    browser = Browser()
-    status, url, page = browser.submit(
-        first.base + "/auth/register", {"username": "Alice", "password": PASSWORD}
-    )
-    # Registering signs in.
-    assert (status, url) == (200, first.base + "/user")
-    assert "Welcome, Alice." in page
-    assert "<dd>Alice</dd>" in page
-
-    second = Launcher(tmp_path, embedded.free_port(), db_port, instance, "second")
-    launchers.append(second)
-    second.wait_until_serving()
+    second = launch("second", db_port)
     assert "Using the embedded database already running" in second.output()
     # The cookie made by the first is valid on the second: same secret key, same database.
     status, page = browser.get(second.base + "/user")
@@ -187,33 +222,76 @@ def test_run_two_launchers_share_database_and_secret(tmp_path, launchers):
     db_pids = processes_matching("secantusd", "--port", str(instance / "db"))
     assert db_pids
 
+    # Ctrl-C in both terminals at once: whichever leaves last stops the database, once.
     for launcher in (second, first):
         launcher.interrupt()
     for launcher in (second, first):
         launcher.finish()
-    assert "Stopping the embedded database." in first.output()
-    assert "Stopping the embedded database." not in second.output()
-    assert_nothing_left((first, second), instance, db_port)
-
-
-def test_the_data_outlives_the_launcher(tmp_path, launchers):
-    """A second `make run` finds the same users."""
-    instance = tmp_path / "instance"
-    db_port = embedded.free_port()
-    first = Launcher(tmp_path, embedded.free_port(), db_port, instance, "first")
-    launchers.append(first)
-    first.wait_until_serving()
-    status, _, _ = Browser().submit(
-        first.base + "/auth/register", {"username": "bob", "password": PASSWORD}
+    said = sorted(
+        ("Stopping the embedded database." in launcher.output(), "Leaving" in launcher.output())
+        for launcher in (first, second)
     )
-    assert status == 200
+    assert said == [(False, True), (True, False)]
+    assert_nothing_left((first, second), instance, db_port)
+    # The database's passwords are said nowhere: not by the launchers, gunicorn or the server.
+    users = json.loads((instance / "db-credentials").read_text()).values()
+    for text in (first.output(), second.output(), (instance / "secantusd.log").read_text()):
+        assert not any(user["password"] in text for user in users)
+
+
+def test_the_second_launcher_outlives_the_first(tmp_path, launch):
+    """The database runs while any launcher uses it: whichever stops last stops it."""
+    db_port = embedded.free_port()
+    first, second = launch("first", db_port), launch("second", db_port)
+    first.interrupt()
+    assert first.finish() == 0
+    assert "Leaving the embedded database running: another launcher uses it." in first.output()
+    # A new visitor of the second signs up and signs in, as if nothing had happened.
+    signs_up_and_in(second.base, "newcomer")
+    second.interrupt()
+    assert second.finish() == 0
+    assert "Stopping the embedded database." in second.output()
+    assert_nothing_left((first, second), tmp_path / "instance", db_port)
+
+
+def test_make_run_says_where_to_go_and_ctrl_c_stops_all_within_10_seconds(tmp_path, launch):
+    """What it prints once it answers; then Ctrl-C, with a client stuck mid-request."""
+    instance, db_port = tmp_path / "instance", embedded.free_port()
+    launcher = launch("only", db_port)
+    deadline = time.monotonic() + WAIT
+    while "Ctrl-C stops it." not in launcher.output():
+        assert time.monotonic() < deadline, launcher.output()
+        time.sleep(0.2)
+    out = launcher.output()
+    # Said after gunicorn answered its first request, not before it started.
+    assert out.index("path=/healthz status=200") < out.index("flaskr is up")
+    assert f"flaskr is up: open {launcher.base}/" in out
+    assert f"Data: {instance / 'db'} (the embedded database on 127.0.0.1:{db_port}; " in out
+    assert f"passwords are in {instance / 'db-credentials'})" in out
+    assert "flask --app flaskr users create NAME" in out
+
+    Browser().submit(launcher.base + "/auth/login", {"username": "nobody", "password": PASSWORD})
+    with (
+        socket.create_connection(("127.0.0.1", launcher.port)) as stuck,
+        socket.create_connection(("127.0.0.1", launcher.port)),  # a browser's preconnect
+    ):
+        stuck.sendall(b"GET / HTTP/1.1\r\n")  # and never the rest
+        time.sleep(0.5)
+        launcher.interrupt()
+        assert launcher.finish(within=10) == 0
+    assert_nothing_left([launcher], instance, db_port)
+
+
+def test_the_data_outlives_the_launcher(launch):
+    """A second `make run` finds the same users."""
+    db_port = embedded.free_port()
+    first = launch("first", db_port)
+    signs_up_and_in(first.base, "bob")
     first.interrupt()
     first.finish()
     assert not embedded.port_open(db_port)
 
-    again = Launcher(tmp_path, embedded.free_port(), db_port, instance, "again")
-    launchers.append(again)
-    again.wait_until_serving()
+    again = launch("again", db_port)
     status, url, page = Browser().submit(
         again.base + "/auth/login", {"username": "bob", "password": PASSWORD}
     )
@@ -222,15 +300,12 @@ def test_the_data_outlives_the_launcher(tmp_path, launchers):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
-def test_a_signal_to_the_launcher_alone_stops_everything_it_started(tmp_path, launchers, sig):
+def test_a_signal_to_the_launcher_alone_stops_everything_it_started(tmp_path, launch, sig):
     """`kill` or a closed terminal reaches only the launcher: nothing may outlive it."""
-    instance = tmp_path / "instance"
     db_port = embedded.free_port()
-    launcher = Launcher(tmp_path, embedded.free_port(), db_port, instance, "only")
-    launchers.append(launcher)
-    launcher.wait_until_serving()
+    launcher = launch("only", db_port)
     assert processes_matching("gunicorn", f"127.0.0.1:{launcher.port}")
     launcher.proc.send_signal(sig)
     assert launcher.finish() == 0
     assert "Stopping the embedded database." in launcher.output()
-    assert_nothing_left([launcher], instance, db_port)
+    assert_nothing_left([launcher], tmp_path / "instance", db_port)

@@ -41,9 +41,9 @@ def factor(app):
 
 
 def post_code(client, code: str, method: str = "test_code", **kw):
-    token = csrf_token(client, "/auth/second-step")
+    token = csrf_token(client, "/auth/two-factor")
     data = {"method": method, "code": code, "csrf_token": token}
-    return client.post("/auth/second-step", data=data, **kw)
+    return client.post("/auth/two-factor", data=data, **kw)
 
 
 @pytest.mark.db
@@ -57,7 +57,7 @@ def test_without_a_factor_the_password_signs_in(app, auth, alice, db):
 def test_a_right_password_leaves_a_pending_step_not_a_session(app, client, auth, alice, factor, db):
     response = auth.login(next="/account")
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/second-step")
+    assert response.headers["Location"].startswith("/auth/two-factor")
     assert not signed_in(client)
     assert db.sessions.count_documents({}) == 0
     [pending] = db.pending_sign_ins.find()
@@ -84,7 +84,7 @@ def test_the_right_code_signs_in_once(app, client, auth, alice, factor, db):
     assert events[-2:] == ["second_step_passed", "sign_in"]
 
     # The step is used up: the same browser cannot pass it again.
-    again = client.get("/auth/second-step")
+    again = client.get("/auth/two-factor")
     assert again.headers["Location"].startswith("/auth/login")
 
 
@@ -111,7 +111,7 @@ def test_an_unknown_method_is_refused(app, client, auth, alice, factor):
 def test_the_step_expires_after_five_minutes(app, client, auth, alice, factor, clock):
     auth.login()
     clock.advance(minutes=5, seconds=1)
-    response = client.get("/auth/second-step")
+    response = client.get("/auth/two-factor")
     assert response.headers["Location"].startswith("/auth/login")
     follow = client.get(response.headers["Location"])
     assert messages.SECOND_STEP_EXPIRED in page_text(follow)
@@ -122,11 +122,11 @@ def test_the_step_expires_after_five_minutes(app, client, auth, alice, factor, c
 def test_the_step_belongs_to_the_browser_that_gave_the_password(app, client, auth, alice, factor):
     auth.login()
     other = app.test_client()
-    response = other.get("/auth/second-step")
+    response = other.get("/auth/two-factor")
     assert response.headers["Location"].startswith("/auth/login")
     token = csrf_token(other, "/auth/login")
     data = {"method": "test_code", "code": "424242", "csrf_token": token}
-    assert other.post("/auth/second-step", data=data).status_code == 302
+    assert other.post("/auth/two-factor", data=data).status_code == 302
     assert not signed_in(other)
     assert factor.checked == []
 
@@ -134,7 +134,7 @@ def test_the_step_belongs_to_the_browser_that_gave_the_password(app, client, aut
 @pytest.mark.db
 def test_failed_steps_are_throttled_apart_from_passwords(app, client, auth, alice, factor, db):
     auth.login()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+    for _ in range(app.config["TWO_FACTOR_MAX_FAILURES"]):
         assert post_code(client, "000000").status_code == 401
     locked = post_code(client, "424242")
     assert locked.status_code == 429
@@ -157,7 +157,8 @@ def test_the_api_does_not_sign_in_past_a_pending_step(app, client, alice, factor
     token = client.get("/api/v1/csrf").get_json()["csrf_token"]
     body = {"username": "alice", "password": PASSWORD}
     response = client.post("/api/v1/login", json=body, headers={"X-CSRFToken": token})
-    assert response.status_code == 401
+    assert response.status_code == 200
+    assert response.get_json() == {"second_factor": {"methods": ["test_code"]}}
     assert db.sessions.count_documents({}) == 0
 
 

@@ -13,10 +13,37 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from flaskr_dev import access, embedded
+
 from .web import CSRF_RE
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "scale-out-test-key-0123456789abcdef0123456789abcdef"
+
+
+class Embedded:
+    """The embedded database as `make run` keeps it: --auth, its users' passwords in instance/."""
+
+    def __init__(self, folder: Path) -> None:
+        self.instance = folder / "instance"
+        self.storage = self.instance / "db"
+        self.port = embedded.free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = self.instance / "secantusd.log"
+        self.proc = access.serve(self.instance, self.port, self.storage, log)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            embedded.stop(self.proc)
+            self.proc = None
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """An app or `flask` process that finds this database as `make run`'s children do."""
+        env = app_env("", self.instance, EMBEDDED_DB_PORT=str(self.port))
+        del env["MONGO_URI"]
+        return {**env, **extra}
 
 
 @dataclass

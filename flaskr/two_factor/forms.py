@@ -1,0 +1,21 @@
+"""The forms of the two-factor pages; CSRF comes with Flask-WTF."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from .. import messages
+from ..web.fields import code_field
+
+
+class ConfirmForm(FlaskForm):
+    code = code_field("Code from your authenticator app", messages.ENTER_CODE)
+
+
+class DisableForm(FlaskForm):
+    # One field for both: six digits are a code, anything else is tried as a recovery code.
+    code = code_field(
+        "Code from your authenticator app, or a recovery code",
+        messages.ENTER_CODE_OR_RECOVERY_CODE,
+        recovery=True,
+    )
