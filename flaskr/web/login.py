@@ -127,8 +127,9 @@ def sign_in_new_account(user: dict[str, Any]) -> Outcome:
     """Sign this browser in to the account it has just created: a new account has no second
     factor, so the sign-in starts its session at once (audited as a sign-in)."""
     session.pop(PENDING_KEY, None)
-    outcome = signin.start_session(user, remember=False, actor=actor(), settings=settings())
-    return _signed_in(outcome)
+    device = devices.for_sign_in()
+    outcome = signin.start_session(user, remember=False, actor=actor(device), settings=settings())
+    return _signed_in(outcome, device)
 
 
 def pending_methods() -> tuple[str, ...] | None:
