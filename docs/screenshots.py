@@ -74,6 +74,9 @@ SHOTS = [
     Shot("user", "/user", signed_in=True),
     Shot("account", "/account", signed_in=True),
     Shot("account-errors", "/account", signed_in=True, then=_wrong_password_on_deletion),
+    Shot("email", "/account/email", signed_in=True),
+    Shot("two-factor", "/account/two-factor", signed_in=True),
+    Shot("forgot", "/auth/forgot"),
     Shot("not-found", "/no-such-page"),
     Shot("api-docs", "/api/v1/docs"),
 ]
