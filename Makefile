@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile drill screenshots
+.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile drill frontdoor screenshots
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -35,6 +35,11 @@ format: $(VENV)/.test
 
 test: lint
 	$(BIN)/python -m pytest --cov --cov-report=term
+
+# The deploy kit's nginx site in front of gunicorn, with the long slow-client proof (about two
+# minutes; `make test` runs a short one). Needs Debian's nginx and openssl.
+frontdoor: $(VENV)/.test
+	FRONTDOOR_FULL=1 $(BIN)/python -m pytest -p no:cacheprovider tests/deploy/test_frontdoor.py
 
 # Figures to benchmarks/results/latest.json and latest.png (a few minutes; see README).
 bench: $(VENV)/.test

@@ -8,6 +8,7 @@ from flask import Flask
 
 from . import backup, cli, db, identity, mail, two_factor
 from .account import bp as account_bp
+from .admin import bp as admin_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import load_config
@@ -41,7 +42,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     logs.init_app(app)
 
-    db.init_app(app, indexes=[*identity.INDEXES, *outbox.INDEXES, *ratelimit.INDEXES])
+    db.init_app(
+        app,
+        indexes=[*identity.INDEXES, *outbox.INDEXES, *ratelimit.INDEXES],
+        upgrades=identity.UPGRADES,
+    )
     formdata.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
@@ -63,4 +68,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(admin_bp)
     return app

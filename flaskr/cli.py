@@ -1,5 +1,5 @@
 """Admin commands: `flask --app flaskr users create|list|disable|enable|unlock|set-password|
-delete|set-email|send-reset|reset-two-factor|reseal-secrets`."""
+delete|set-email|send-reset|reset-two-factor|reseal-secrets|grant|revoke|recount-admins`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 import click
 from flask import Flask
 
+from . import messages
 from .db import Commands
-from .identity import accounts, totp, users
+from .identity import accounts, admins, totp, users
 from .identity.audit import CLI
 from .web.context import settings
 
@@ -25,12 +26,14 @@ class _Commands(Commands):
             return super().invoke(ctx)
         except accounts.Invalid as e:
             raise click.ClickException(" ".join(e.fields.values())) from None
+        except accounts.LastAdmin:
+            raise click.ClickException(messages.LAST_ADMIN) from None
 
 
 users_cli = _Commands(
     "users",
     help="Create, list, disable, enable, unlock and delete accounts; set addresses, send resets; "
-    "reset two-factor sign-in.",
+    "reset two-factor sign-in; grant roles.",
 )
 
 
@@ -41,15 +44,28 @@ def _interactive() -> bool:
 def read_password(prompt: str = "Password") -> str:
     """Ask twice (hidden) on a terminal; otherwise read the first line of standard input."""
     if _interactive():
-        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+        return _utf8(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
     try:
         line = sys.stdin.readline()
     except UnicodeDecodeError:
-        raise click.ClickException("the password on standard input is not valid UTF-8") from None
+        raise click.ClickException(NOT_UTF8) from None
     if not line:
         raise click.ClickException("no password on standard input")
     # Only the line ending is removed: spaces are part of a password.
-    return line.removesuffix("\n").removesuffix("\r")
+    return _utf8(line.removesuffix("\n").removesuffix("\r"))
+
+
+NOT_UTF8 = "the password on standard input is not valid UTF-8"
+
+
+def _utf8(text: str) -> str:
+    """`text` if it is real text: under a C or POSIX locale Python reads undecodable bytes as
+    lone surrogates (surrogateescape), which no browser can ever send back."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise click.ClickException(NOT_UTF8) from None
+    return text
 
 
 def _existing(username: str) -> dict[str, Any]:
@@ -216,6 +232,38 @@ def send_reset_command(username: str) -> None:
         reason = "is disabled" if user.get("disabled") else "has no confirmed e-mail address"
         raise click.ClickException(f"{user['username']} {reason}")
     click.echo(f"Queued a password reset link to {user['email']} for {user['username']}.")
+
+
+@users_cli.command("grant")
+@click.argument("username")
+@click.argument("role")
+def grant_command(username: str, role: str) -> None:
+    """Give the user a role (`admin` opens the admin area; a team's features add theirs)."""
+    user = _existing(username)
+    if accounts.grant_role(user, role, actor=CLI, settings=settings()):
+        click.echo(f"Granted {role} to {user['username']}.")
+    else:
+        click.echo(f"{user['username']} already has the role {role}.")
+
+
+@users_cli.command("revoke")
+@click.argument("username")
+@click.argument("role")
+def revoke_command(username: str, role: str) -> None:
+    """Take a role from the user (never `admin` from the last active administrator)."""
+    user = _existing(username)
+    if accounts.revoke_role(user, role, actor=CLI, settings=settings()):
+        click.echo(f"Revoked {role} from {user['username']}.")
+    else:
+        click.echo(f"{user['username']} does not have the role {role}.")
+
+
+@users_cli.command("recount-admins")
+def recount_admins_command() -> None:
+    """Recount the active administrators after a crash left the guarded count low (run it
+    while no one grants, revokes, disables or deletes an administrator)."""
+    before, now = admins.repair()
+    click.echo(f"Active administrators: {now} (the count said {before}).")
 
 
 def init_app(app: Flask) -> None:

@@ -39,6 +39,8 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_MAX_FAILURES_PER_IP": 50,
     "LOGIN_LOCKOUT_SECONDS": 900,
     "REGISTER_RATE_LIMIT": "10 per hour",
+    "SIGN_IN_RATE_LIMIT": "60 per minute",
+    "SESSION_MAX_PER_USER": 50,
     "TRUSTED_PROXIES": 0,
     "USERNAME_MIN_LENGTH": 3,
     "USERNAME_MAX_LENGTH": 32,
@@ -75,6 +77,8 @@ DEFAULTS: dict[str, object] = {
     "CONFIRM_RATE_LIMIT": "5 per hour",
     "NOTIFY_NEW_DEVICE": True,
     "DEVICE_COOKIE_DAYS": 400,
+    # The admin area (admin/, web/stepup.py; REAUTH_MINUTES above).
+    "ADMIN_REQUIRES_TWO_FACTOR": True,
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)

@@ -52,6 +52,7 @@ def welcome(username: str) -> str:
 
 
 USERNAME_TAKEN = "That username is already taken."
+TOO_MANY_SIGN_INS = "Too many sign-in attempts from your address. Please try again later."
 
 
 def too_many_registrations(retry_after: float) -> str:
@@ -260,6 +261,7 @@ NOT_SIGNED_IN = "You are not signed in."
 NO_SUCH_ENDPOINT = "There is no such API endpoint."
 METHOD_NOT_ALLOWED = "This endpoint does not accept that method; see the Allow header."
 TOO_LARGE = "The request body is too large."
+SEND_FORM = "This page accepts form submissions only."
 SEND_JSON = "Send a JSON body with Content-Type: application/json."
 INVALID_JSON = "The body is not valid JSON."
 NOT_AN_OBJECT = "The body must be a JSON object."
@@ -285,6 +287,7 @@ ERROR_TITLES = {
     405: "Not possible on this page",
     409: "Conflict",
     413: "Too much sent",
+    415: "Unsupported request",
     422: "Invalid input",
     429: "Too many requests",
     500: "Something went wrong",
@@ -297,6 +300,7 @@ EVENTS = {
     "sign_in_failed": "Failed sign-in (wrong password)",
     "sign_in_throttled": "Sign-in refused: too many failed attempts",
     "password_confirmation_failed": "Wrong password when confirming a change",
+    "account_locked": "Sign-in locked after too many failed attempts",
     "password_passed": "Password right; second sign-in step asked",
     "second_step_passed": "Second sign-in step passed (code right)",
     "second_step_failed": "Failed second sign-in step (wrong code)",
@@ -337,3 +341,49 @@ def actor(name: str | None) -> str:
     if name.startswith("admin:"):
         return f"by the administrator {name.removeprefix('admin:')}"
     return ACTORS.get(name, f"by {name}")
+
+
+# Roles and the admin area.
+ROLE_NAME = "A role is 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter."
+LAST_ADMIN = "That would leave no active administrator: grant the admin role to someone else first."
+NOT_ALLOWED = "Your account does not have the role this page needs."
+
+EVENTS.update({"role_granted": "Role granted", "role_revoked": "Role revoked"})
+ADMIN_REAUTH = "Please confirm your password: admin actions need it given in the last few minutes."
+ADMIN_BAD_TIME = "Give a time as YYYY-MM-DDTHH:MM (UTC)."
+ADMIN_TYPE_USERNAME = "Type the account's username exactly to delete it."
+ADMIN_NO_SUCH_USER = "No account has that username."
+ADMIN_NO_SUCH_SESSION = "That session has ended already."
+
+
+def admin_disabled(username: str, ended: int) -> str:
+    plural = "" if ended == 1 else "s"
+    return f"{username} is disabled; {ended} session{plural} ended."
+
+
+def admin_sessions_ended(username: str, ended: int) -> str:
+    return f"Ended {ended} session{'' if ended == 1 else 's'} of {username}."
+
+
+def admin_deleted(username: str) -> str:
+    return f"{username} and everything stored about the account have been deleted."
+
+
+ADMIN_DONE = {
+    "enabled": "{username} may sign in again.",
+    "unlocked": "{username}'s failed sign-ins are forgotten: the lockout is lifted.",
+    "session_ended": "That session of {username} has ended.",
+    "granted": "{username} is now an administrator.",
+    "revoked": "{username} is no longer an administrator.",
+    "not_changed": "Nothing changed: {username} was already like that.",
+    "factors_removed": "{username}'s second factors are removed: the password alone signs in.",
+}
+
+
+def admin_done(what: str, username: str) -> str:
+    """What an admin action did, said after it (`what`: a key of ADMIN_DONE)."""
+    return ADMIN_DONE[what].format(username=username)
+
+
+ADMIN_BAD_CURSOR = "That page link is not valid: start again from the newest events."
+ADMIN_BAD_FILTERS = "Some filters are not valid: check them on the audit trail page."

@@ -111,7 +111,13 @@ OPERATIONS: list[dict[str, Any]] = [
             401: (
                 "Unknown user or wrong password: the same answer for both.",
                 ["invalid_credentials"],
-            )
+            ),
+            429: (
+                "Too many failed sign-in attempts for this account (`too_many_attempts`), or "
+                "too many password checks from this address (`SIGN_IN_RATE_LIMIT`, shared with "
+                "the form: `too_many_requests`); wait `Retry-After` seconds.",
+                ["too_many_attempts", "too_many_requests"],
+            ),
         },
     },
     {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
@@ -17,9 +16,10 @@ from ..web.fields import (
     new_password_field,
     username_field,
 )
+from ..web.formdata import Form
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     username = username_field("Username", messages.CHOOSE_USERNAME, new=True)
     password = new_password_field(
         "Password", messages.CHOOSE_PASSWORD, lambda form: form.username.data
@@ -27,7 +27,7 @@ class RegisterForm(FlaskForm):
     email = email_field("E-mail address")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = username_field("Username", messages.ENTER_USERNAME, new=False)
     password = current_password_field("Password", messages.ENTER_PASSWORD)
     remember = BooleanField("Keep me signed in on this device")
@@ -40,24 +40,24 @@ class LoginForm(FlaskForm):
             self.username.longest = lambda policy: max(policy.username_max, addresses.LONGEST)
 
 
-class TwoFactorForm(FlaskForm):
+class TwoFactorForm(Form):
     method = TextField("Method", validators=[DataRequired()])
     code = code_field("Code from your authenticator app", messages.ENTER_CODE)
 
 
-class RecoveryCodeForm(FlaskForm):
+class RecoveryCodeForm(Form):
     recovery_code = code_field("Recovery code", messages.ENTER_RECOVERY_CODE, recovery=True)
 
 
-class ReauthenticateForm(FlaskForm):
+class ReauthenticateForm(Form):
     password = current_password_field("Password", messages.ENTER_PASSWORD)
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     email = email_field("E-mail address", messages.ENTER_EMAIL)
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     """A new password through a reset link; `account_name` is set to the link's account."""
 
     account_name = ""
@@ -69,5 +69,5 @@ class ResetForm(FlaskForm):
     code = TextField("Code", render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """The button that confirms an address (its CSRF token is the only field)."""

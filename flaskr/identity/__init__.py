@@ -17,3 +17,7 @@ INDEXES = [
     *signin.INDEXES,
     *tokens.INDEXES,
 ]
+INDEXES += [*users.ROLE_INDEXES, *audit.TRAIL_INDEXES]
+
+# What `flask init-db` changes in stored data after an upgrade (usernames' look-alike keys).
+UPGRADES = [users.rekey_report]

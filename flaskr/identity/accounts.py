@@ -9,12 +9,14 @@ confirmed, deletion removes everything the account owns), writes the audit event
 from __future__ import annotations
 
 import enum
+import re
 from datetime import timedelta
 from typing import Any
 
 from .. import messages
 from . import (
     addresses,
+    admins,
     audit,
     clock,
     recovery_codes,
@@ -85,6 +87,7 @@ def happened(
         now=clock.now(),
         retention=settings.audit_retention,
         store=store,
+        details={k: str(details[k]) for k in audit.STORED_DETAILS if k in details},
     )
     if user_id is not None:
         signals.send(event, user_id, actor=actor, **details)
@@ -280,7 +283,8 @@ def disable_account(user: User, *, actor: Actor, settings: Settings) -> int:
     """Refuse the account's sign-ins and end all its sessions; return how many ended."""
     # The flag first: a sign-in racing with this either sees it (signin.start_session) or
     # started its session early enough to be ended here.
-    users.set_disabled(user["_id"], True)
+    # Raises LastAdmin rather than leave the service without an active administrator.
+    admins.leave(user["_id"], lambda only: users.disable_if(user["_id"], only))
     ended = sessions.end_user_sessions(user["_id"])
     _done(audit.ACCOUNT_DISABLED, user, actor=actor, settings=settings, sessions_ended=ended)
     return ended
@@ -288,7 +292,13 @@ def disable_account(user: User, *, actor: Actor, settings: Settings) -> int:
 
 def enable_account(user: User, *, actor: Actor, settings: Settings) -> None:
     """Allow a disabled account to sign in again, and lift any sign-in lockout."""
-    users.set_disabled(user["_id"], False)
+    admins.arrive(
+        user["_id"],
+        lambda only: users.enable_if(user["_id"], only),
+        counted=users.HAS_ADMIN,
+        uncounted=users.NO_ADMIN,
+        needed=users.is_disabled,
+    )
     throttle.clear_user(users.username_key(user["username"]))
     _done(audit.ACCOUNT_ENABLED, user, actor=actor, settings=settings)
 
@@ -318,8 +328,8 @@ def delete_account(user: User, *, actor: Actor, settings: Settings) -> int:
     """Delete the account, its sessions, audit events and failure counter; return sessions
     ended. The deletion itself is logged, not stored: the account's events are what went."""
     # The user first: no new session can start for them, and whatever a crash leaves
-    # behind belongs to nobody.
-    users.delete_user(user["_id"])
+    # behind belongs to nobody. Raises LastAdmin for the last active administrator.
+    admins.leave(user["_id"], lambda only: users.delete_if(user["_id"], only))
     ended = sessions.end_user_sessions(user["_id"])
     audit.delete_user_events(user["_id"])
     tokens.delete_user_tokens(user["_id"])
@@ -415,4 +425,49 @@ def reset_two_factor(user: User, *, actor: Actor, settings: Settings) -> bool:
         return False
     _carry_two_factor(user)
     _done(audit.TWO_FACTOR_RESET, user, actor=actor, settings=settings)
+    return True
+
+
+# Roles: a name of lower-case letters, digits, "-" and "_", starting with a letter.
+ROLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+LastAdmin = admins.LastAdmin
+
+
+def _checked_role(role: str) -> str:
+    if not isinstance(role, str) or not ROLE_NAME.fullmatch(role):
+        raise Invalid({"role": messages.ROLE_NAME})
+    return role
+
+
+def grant_role(user: User, role: str, *, actor: Actor, settings: Settings) -> bool:
+    """Give the account `role`; False if it had it already (or is gone). Raises Invalid."""
+    if _checked_role(role) == users.ADMIN:
+        granted = admins.arrive(
+            user["_id"],
+            lambda only: users.add_role(user["_id"], role, only),
+            counted=users.ENABLED,
+            uncounted=users.DISABLED,
+            needed=lambda now: role not in users.roles(now),
+        )
+    else:
+        granted = bool(users.add_role(user["_id"], role))
+    if not granted:
+        return False
+    sessions.carry_roles(user["_id"])
+    _done(audit.ROLE_GRANTED, user, actor=actor, settings=settings, role=role)
+    return True
+
+
+def revoke_role(user: User, role: str, *, actor: Actor, settings: Settings) -> bool:
+    """Take `role` from the account; False if it did not have it (or is gone). Raises
+    Invalid, or LastAdmin rather than take `admin` from the last active administrator."""
+    _checked_role(role)
+    if role == users.ADMIN:
+        taken = admins.leave(user["_id"], lambda only: users.remove_role(user["_id"], role, only))
+    else:
+        taken = users.remove_role(user["_id"], role)
+    if not taken:
+        return False
+    sessions.carry_roles(user["_id"])
+    _done(audit.ROLE_REVOKED, user, actor=actor, settings=settings, role=role)
     return True

@@ -7,6 +7,7 @@ the `flaskr.audit` logger with structured `extra=` fields. Never a password or a
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,8 @@ SIGN_IN_FAILED = "sign_in_failed"
 SIGN_IN_THROTTLED = "sign_in_throttled"
 # A signed-in user's wrong password when confirming a change (the account page, the API).
 PASSWORD_CONFIRMATION_FAILED = "password_confirmation_failed"  # noqa: S105 (an event name)
+# The account's failure counter just filled: sign-in is locked for clients it does not know.
+ACCOUNT_LOCKED = "account_locked"
 SECOND_STEP_PASSED = "second_step_passed"
 SECOND_STEP_FAILED = "second_step_failed"
 SIGN_OUT = "sign_out"
@@ -90,8 +93,10 @@ def record(
     now: datetime,
     retention: timedelta,
     store: bool = True,
+    details: dict[str, str] | None = None,
 ) -> None:
-    """Log `event`, and store it when it concerns an existing user (`user_id`) and `store`."""
+    """Log `event`, and store it when it concerns an existing user (`user_id`) and `store`;
+    `details` (plain words such as a role's name, never a secret) go with it."""
     agent = devices.stored(actor.user_agent)
     # The message is the event; who, from where and with what are fields, said once.
     log.info(
@@ -103,6 +108,7 @@ def record(
             "actor": actor.name,
             "client_ip": actor.ip,
             "user_agent": agent,
+            **(details or {}),
         },
     )
     if user_id is None or not store:
@@ -116,6 +122,7 @@ def record(
             "user_agent": agent,
             "at": now,
             "expires_at": now + retention,
+            **({"details": details} if details else {}),
         }
     )
 
@@ -133,3 +140,93 @@ def recent(user_id: ObjectId, *, now: datetime, limit: int = RECENT) -> list[dic
 def delete_user_events(user_id: ObjectId) -> int:
     """Delete every stored event of the user; return how many."""
     return collection("auth_events", durable=True).delete_many({"user_id": user_id}).deleted_count
+
+
+# Roles (accounts.grant_role, revoke_role).
+ROLE_GRANTED = "role_granted"
+ROLE_REVOKED = "role_revoked"
+# The details of an event that are stored with it (the others go to the signal only).
+STORED_DETAILS = ("role",)
+
+
+# The admin area's trail of everyone: newest first, filtered by event, user, address and
+# time, paged by the last (at, _id) seen, each filter served by an index (a user's by
+# `user_id_at` above).
+TRAIL_INDEXES = [
+    Index("auth_events", [("at", -1), ("_id", -1)], name="at_id"),
+    Index("auth_events", [("event", 1), ("at", -1), ("_id", -1)], name="event_at_id"),
+    Index("auth_events", [("ip", 1), ("at", -1), ("_id", -1)], name="ip_at_id"),
+]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which events the trail shows: each one set narrows it (None: any)."""
+
+    event: str | None = None
+    user_id: ObjectId | None = None
+    ip: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _index(filters: Filters) -> str:
+    """The index that serves `filters` (named as a hint: given `expires_at` too, a planner
+    may pick the TTL index and sort everything; SecantusDB's scanned the collection)."""
+    if filters.event is not None:
+        return "event_at_id"
+    if filters.ip is not None:
+        return "ip_at_id"
+    if filters.user_id is not None:
+        return "user_id_at"
+    return "at_id"
+
+
+def _query(filters: Filters, now: datetime) -> dict[str, Any]:
+    query: dict[str, Any] = {"expires_at": {"$gt": now}}
+    if filters.event is not None:
+        query["event"] = str(filters.event)
+    if filters.user_id is not None:
+        query["user_id"] = ObjectId(filters.user_id)
+    if filters.ip is not None:
+        query["ip"] = str(filters.ip)
+    at: dict[str, datetime] = {}
+    if filters.since is not None:
+        at["$gte"] = filters.since
+    if filters.until is not None:
+        at["$lt"] = filters.until
+    if at:
+        query["at"] = at
+    return query
+
+
+def trail(
+    filters: Filters,
+    *,
+    now: datetime,
+    limit: int,
+    after: tuple[datetime, ObjectId] | None = None,
+) -> list[dict[str, Any]]:
+    """Up to `limit` stored events matching `filters`, newest first, older than `after`."""
+    query = _query(filters, now)
+    if after is not None:
+        at, last_id = after
+        # A bound on `at` the index can seek to, then the tie-break among equal times.
+        query["at"] = {**query.get("at", {}), "$lte": at}
+        query["$or"] = [{"at": {"$lt": at}}, {"_id": {"$lt": last_id}}]
+    order = [("at", -1), ("_id", -1)]
+    found = collection("auth_events").find(query).sort(order).hint(_index(filters))
+    return list(found.limit(limit))
+
+
+def every(filters: Filters, *, now: datetime) -> Iterator[dict[str, Any]]:
+    """Every stored event matching `filters`, newest first, read in batches (a download)."""
+    order = [("at", -1), ("_id", -1)]
+    found = collection("auth_events").find(_query(filters, now)).sort(order)
+    return found.hint(_index(filters)).batch_size(500)
+
+
+def count(events: list[str], *, since: datetime, until: datetime) -> int:
+    """How many stored events of these kinds happened in [since, until)."""
+    query = {"event": {"$in": [str(e) for e in events]}, "at": {"$gte": since, "$lt": until}}
+    return collection("auth_events").count_documents(query, hint="event_at_id")

@@ -68,7 +68,9 @@ class Policy:
             problems.append(messages.password_too_long(self.password_max))
         if any(unicodedata.category(c) == "Cc" for c in password):
             problems.append(messages.PASSWORD_CONTROL)
-        if "\ufffd" in password:
+        # U+FFFD: bytes a form could not decode; lone surrogates: the same from a terminal
+        # or a JSON escape. Neither can be typed again to sign in.
+        if "\ufffd" in password or any(unicodedata.category(c) == "Cs" for c in password):
             problems.append(messages.PASSWORD_UNREADABLE)
         if username and folded(username) in folded(password):
             problems.append(messages.PASSWORD_HAS_USERNAME)
@@ -103,7 +105,7 @@ class Policy:
     @property
     def username_doc(self) -> str:
         """The username rule for API clients (the OpenAPI text)."""
-        return self.username_hint + " Compared case-insensitively."
+        return self.username_hint + " Compared case-insensitively; names that look alike are one."
 
     @property
     def password_doc(self) -> str:

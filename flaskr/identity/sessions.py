@@ -8,6 +8,8 @@ session (signin.start_session). Usernames never change; the address and the two-
 summary (on or off, recovery codes left) are copied again into every session of the account
 by each change to them (`copy_address`, `carry_two_factor`). A session also knows when its
 user last gave their password (`authenticated_at`), which sensitive changes ask to be recent.
+The roles are copied again by each grant or revocation (`carry_roles`); they are for
+showing, never for deciding.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def _carried(user: dict[str, Any], *, previous_login_at: datetime | None) -> dic
         "previous_login_at": previous_login_at,
         **two_factor_summary(user),
         **_address(user),
+        "roles": users.roles(user),
     }
 
 
@@ -147,6 +150,7 @@ _LOAD = (
     "recovery_codes_left",
     "email",
     "email_confirmed",
+    "roles",
 )
 
 
@@ -204,10 +208,41 @@ def end_user_session(user_id: ObjectId, session_id: str) -> bool:
     return collection("sessions", durable=True).delete_one(query).deleted_count == 1
 
 
+def trim_user_sessions(user_id: ObjectId, *, keep: int) -> int:
+    """End the user's oldest sessions beyond the `keep` newest; return how many ended."""
+    older = collection("sessions").find({"user_id": user_id}, {"_id": 1})
+    ids = [s["_id"] for s in older.sort("created_at", -1).skip(keep)]
+    if not ids:
+        return 0
+    query = {"_id": {"$in": ids}, "user_id": user_id}
+    return collection("sessions", durable=True).delete_many(query).deleted_count
+
+
 def list_sessions(user_id: ObjectId, *, now: datetime) -> list[dict[str, Any]]:
     """The user's sessions that have not expired, most recently used first."""
     return list(
         collection("sessions")
         .find({"user_id": user_id, "expires_at": {"$gt": now}})
         .sort("last_seen_at", -1)
+        .hint("user_id")  # not the TTL index: SecantusDB's planner scanned the collection
     )
+
+
+def carry_roles(user_id: ObjectId) -> int:
+    """Copy the user's roles, as they are now, into each of their sessions (what the pages
+    show, such as the admin link; a decision reads the user); return how many sessions."""
+    user = users.find_user_by_id(user_id)
+    if user is None:
+        return 0
+    change = {"$set": {"roles": users.roles(user)}}
+    return collection("sessions").update_many({"user_id": user_id}, change).modified_count
+
+
+def count_live(user_ids: list[ObjectId], *, now: datetime) -> dict[ObjectId, int]:
+    """How many unexpired sessions each of these users has (the `user_id` index finds them,
+    named: the TTL index on `expires_at` would not)."""
+    counts: dict[ObjectId, int] = {}
+    query = {"user_id": {"$in": list(user_ids)}, "expires_at": {"$gt": now}}
+    for session in collection("sessions").find(query, {"user_id": 1}).hint("user_id"):
+        counts[session["user_id"]] = counts.get(session["user_id"], 0) + 1
+    return counts

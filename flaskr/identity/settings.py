@@ -34,6 +34,8 @@ class Settings:
     sign_in_with_email: bool = True
     confirm_lifetime: timedelta = timedelta(hours=24)
     reset_lifetime: timedelta = timedelta(minutes=60)
+    # Live sessions per account; a new sign-in past it ends the oldest.
+    max_sessions: int = 50
 
     @classmethod
     def from_config(
@@ -54,6 +56,7 @@ class Settings:
             sign_in_with_email=bool(config["SIGN_IN_WITH_EMAIL"]),
             confirm_lifetime=timedelta(hours=float(config["EMAIL_CONFIRM_HOURS"])),
             reset_lifetime=timedelta(minutes=float(config["RESET_MINUTES"])),
+            max_sessions=int(config["SESSION_MAX_PER_USER"]),
         )
 
     def factor(self, name: str) -> Factor | None:

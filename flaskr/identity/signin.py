@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,12 +67,17 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+Admit = Callable[[], None]
+
+
 def check_password(
     identifier: str,
     password: str,
     *,
     actor: Actor,
     settings: Settings,
+    admit: Admit | None = None,
+    returning: bool = True,
     failed: str = audit.SIGN_IN_FAILED,
 ) -> dict[str, Any] | Refused | Throttled:
     """The user a sign-in as `identifier` (a username, or a confirmed address) is about, if
@@ -79,49 +85,86 @@ def check_password(
 
     Failures count per account, whichever identifier was typed, so alternating a username
     and an address does not double the budget; with no such account, per typed identifier.
-    `failed` names the event of a wrong password: a sign-in's, or a signed-in user's
-    confirmation of a change.
+    A browser this account has signed in from before (its device cookie) has a budget of its
+    own, so strangers' guesses do not lock the owner out. `admit()`, called once the attempt
+    is not throttled and just before the password is checked, may refuse it by raising (the
+    web's per-address limit on password checks). `returning` is False when `actor.device`
+    was made for this sign-in, not sent by the browser: no account knows it yet. `failed`
+    names the event of a wrong password: a sign-in's, or a signed-in user's confirmation.
     """
-    user = users.sign_in_candidate(
-        identifier, settings.policy, by_email=settings.sign_in_with_email
-    )
-    key = users.username_key(user["username"] if user else identifier)
     now = clock.now()
-    user_id = user["_id"] if user else None
+    device = devices.hashed(actor.device) if returning else None
+    by_email = settings.sign_in_with_email and "@" in identifier
+    # A typed username names its counter; the account is read before the counters only when
+    # they depend on it (an address, a device it may know), so a refusal is one read.
+    user = _candidate(identifier, settings) if by_email or device else None
+    key = users.username_key(user["username"] if user else identifier)
+    known = device if users.knows_device(user or {}, device) else None
+    budget = throttle.Budget.of(key, actor.ip, settings.limits, device=known)
     try:
+        throttle.check(budget, now=now)
+        if admit is not None:
+            admit()
         # Reserved before the password check, so parallel guesses cannot pass the limit.
-        throttle.reserve(key, actor.ip, now=now, limits=settings.limits)
+        throttle.reserve(budget, now=now, limits=settings.limits)
     except throttle.Throttled as e:
-        return _throttled(e, user_id, actor, settings)
+        return _throttled(e, user["_id"] if user else e.user_id, actor, settings)
+    if not (by_email or device):
+        user = _candidate(identifier, settings)
+    user_id = user["_id"] if user else None
     if not users.password_matches(user, password, settings.rounds):
-        throttle.record_failure(key, actor.ip, now=now, limits=settings.limits)
-        happened(failed, user_id, actor=actor, settings=settings)
+        _failed(failed, budget, user_id, now=now, actor=actor, settings=settings)
         return Refused()
-    throttle.record_success(key, actor.ip)
+    throttle.record_success(budget)
     assert user is not None  # password_matches is False without a user
     return user
 
 
-def _throttled(e: throttle.Throttled, user_id: Any, actor: Actor, settings: Settings) -> Throttled:
-    # Every refusal is logged; the account's activity keeps the first of each lockout, and
-    # its owner hears of that one (mail.notices) when the account's own counter is full.
-    happened(
-        audit.SIGN_IN_THROTTLED,
-        user_id,
-        actor=actor,
-        settings=settings,
-        store=e.first,
-        first=e.first,
-        account_locked=e.account,
+def _candidate(identifier: str, settings: Settings) -> dict[str, Any] | None:
+    return users.sign_in_candidate(
+        identifier, settings.policy, by_email=settings.sign_in_with_email
     )
+
+
+def _failed(
+    event: str,
+    budget: throttle.Budget,
+    user_id: Any,
+    *,
+    now: Any,
+    actor: Actor,
+    settings: Settings,
+    **details: Any,
+) -> None:
+    """Count a wrong answer and audit it; the one that locks the account is announced once
+    (ACCOUNT_LOCKED: its activity, and its owner's notice in mail.notices)."""
+    locked = throttle.record_failure(budget, now=now, limits=settings.limits, user_id=user_id)
+    happened(event, user_id, actor=actor, settings=settings, **details)
+    if locked:
+        happened(audit.ACCOUNT_LOCKED, user_id, actor=actor, settings=settings)
+
+
+def _throttled(e: throttle.Throttled, user_id: Any, actor: Actor, settings: Settings) -> Throttled:
+    # Every refusal is logged, never stored: the lockout itself is stored once, when it
+    # happens (ACCOUNT_LOCKED), so hammering cannot push the real events out of the list.
+    happened(audit.SIGN_IN_THROTTLED, user_id, actor=actor, settings=settings, store=False)
     return Throttled(e.retry_after)
 
 
 def begin(
-    username: str, password: str, *, remember: bool, actor: Actor, settings: Settings
+    username: str,
+    password: str,
+    *,
+    remember: bool,
+    actor: Actor,
+    settings: Settings,
+    admit: Admit | None = None,
+    returning: bool = True,
 ) -> SignedIn | Refused | Throttled | NeedsStep:
     """The first step: the password. Signs in unless the account has a second factor."""
-    checked = check_password(username, password, actor=actor, settings=settings)
+    checked = check_password(
+        username, password, actor=actor, settings=settings, admit=admit, returning=returning
+    )
     if isinstance(checked, Refused | Throttled):
         return checked
     methods = second_factor_methods(checked, settings)
@@ -194,18 +237,24 @@ def check_second_factor(
     if factor is None or not factor.enrolled(user):
         return False
     key, now = users.username_key(user["username"]), clock.now()
-    step = throttle.SECOND_STEPS
+    budget = throttle.Budget.of(key, actor.ip, settings.limits, namespace=throttle.SECOND_STEPS)
     try:
-        throttle.reserve(key, actor.ip, now=now, limits=settings.limits, namespace=step)
+        throttle.check(budget, now=now)
+        throttle.reserve(budget, now=now, limits=settings.limits)
     except throttle.Throttled as e:
         return _throttled(e, user["_id"], actor, settings)
     if not factor.verify(user, answer, now):
-        throttle.record_failure(key, actor.ip, now=now, limits=settings.limits, namespace=step)
-        happened(
-            audit.SECOND_STEP_FAILED, user["_id"], actor=actor, settings=settings, method=method
+        _failed(
+            audit.SECOND_STEP_FAILED,
+            budget,
+            user["_id"],
+            now=now,
+            actor=actor,
+            settings=settings,
+            method=method,
         )
         return False
-    throttle.record_success(key, actor.ip, namespace=step)
+    throttle.record_success(budget)
     return True
 
 
@@ -229,6 +278,8 @@ def start_session(
     if signed_in is None:
         sessions.end_session(record["_id"])
         return Refused()
+    # A client signing in over and over cannot pile up sessions: the oldest end.
+    sessions.trim_user_sessions(user["_id"], keep=settings.max_sessions)
     happened(
         audit.SIGN_IN,
         user["_id"],
@@ -249,7 +300,12 @@ def _new_device(user: dict[str, Any], actor: Actor) -> bool:
 
 
 def confirm_password(
-    user: dict[str, Any], password: str, *, actor: Actor, settings: Settings
+    user: dict[str, Any],
+    password: str,
+    *,
+    actor: Actor,
+    settings: Settings,
+    admit: Admit | None = None,
 ) -> bool | Throttled:
     """Whether `password` is the signed-in `user`'s, throttled like a sign-in (so a stolen
     session cannot be used to guess the password)."""
@@ -258,17 +314,24 @@ def confirm_password(
         password,
         actor=actor,
         settings=settings,
+        admit=admit,
         failed=audit.PASSWORD_CONFIRMATION_FAILED,
     )
     return checked if isinstance(checked, Throttled) else not isinstance(checked, Refused)
 
 
 def reauthenticate(
-    user: dict[str, Any], session_id: str, password: str, *, actor: Actor, settings: Settings
+    user: dict[str, Any],
+    session_id: str,
+    password: str,
+    *,
+    actor: Actor,
+    settings: Settings,
+    admit: Admit | None = None,
 ) -> bool | Throttled:
     """Whether `password` is the signed-in `user`'s; if it is, the session counts as freshly
     authenticated, so sensitive changes are allowed for `settings.reauth_within`."""
-    confirmed = confirm_password(user, password, actor=actor, settings=settings)
+    confirmed = confirm_password(user, password, actor=actor, settings=settings, admit=admit)
     if confirmed is True:
         sessions.authenticated(session_id, clock.now())
         happened(audit.REAUTHENTICATED, user["_id"], actor=actor, settings=settings)

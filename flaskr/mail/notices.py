@@ -92,12 +92,6 @@ def signed_in(sender: Any, *, actor: Actor, new_device: bool = False, **_: Any) 
         notify("new_device", sender, actor)
 
 
-def locked(sender: Any, *, actor: Actor, first: bool, account_locked: bool, **_: Any) -> None:
-    # Once per lockout of the account's own counter, not per refused attempt.
-    if first and account_locked:
-        notify("locked", sender, actor)
-
-
 def email_confirmed(sender: Any, *, actor: Actor, address: str, previous: str | None, **_: Any):
     if previous and previous.casefold() != address.casefold():
         notify("email_changed", sender, actor, to=previous)
@@ -112,7 +106,8 @@ HANDLERS = {
     audit.EMAIL_CHANGE_REQUESTED: confirmation_link,
     audit.PASSWORD_RESET_REQUESTED: reset_link,
     audit.SIGN_IN: signed_in,
-    audit.SIGN_IN_THROTTLED: locked,
+    # Sent once per lockout of the account's own counter, not per refused attempt.
+    audit.ACCOUNT_LOCKED: _notice("locked"),
     audit.PASSWORD_CHANGED: _notice("password_changed"),
     audit.PASSWORD_RESET: _notice("password_reset"),
     audit.EMAIL_CONFIRMED: email_confirmed,

@@ -130,10 +130,14 @@ def counts() -> dict[str, int]:
     """Messages by status (finished ones for `KEEP`), and the queued ones being sent or waiting
     to be retried."""
     now, outbox = clock.now(), _outbox()
-    found = {s: outbox.count_documents({"status": s}) for s in (QUEUED, SENT, FAILED)}
-    found["sending"] = outbox.count_documents({"status": QUEUED, "lease_until": {"$gt": now}})
+    # By the status index, named: SecantusDB's planner scanned the collection otherwise.
+    by_status = {"hint": "status_next_attempt"}
+    found = {s: outbox.count_documents({"status": s}, **by_status) for s in (QUEUED, SENT, FAILED)}
+    found["sending"] = outbox.count_documents(
+        {"status": QUEUED, "lease_until": {"$gt": now}}, **by_status
+    )
     found["retrying"] = outbox.count_documents(
-        {"status": QUEUED, "next_attempt_at": {"$gt": now}, "lease_until": None}
+        {"status": QUEUED, "next_attempt_at": {"$gt": now}, "lease_until": None}, **by_status
     )
     return found
 
@@ -141,4 +145,5 @@ def counts() -> dict[str, int]:
 def recent_failures(limit: int = 5) -> list[dict[str, Any]]:
     """The last `limit` messages given up on, newest first."""
     found = _outbox().find({"status": FAILED}, {"text": 0, "html": 0})
-    return list(found.sort([("failed_at", -1), ("_id", -1)]).limit(limit))
+    found = found.sort([("failed_at", -1), ("_id", -1)]).hint("status_next_attempt")
+    return list(found.limit(limit))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-
 from .. import messages
 from ..web.fields import code_field
+from ..web.formdata import Form
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     code = code_field("Code from your authenticator app", messages.ENTER_CODE)
 
 
-class DisableForm(FlaskForm):
+class DisableForm(Form):
     # One field for both: six digits are a code, anything else is tried as a recovery code.
     code = code_field(
         "Code from your authenticator app, or a recovery code",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
+from flask_login import current_user
 
 from ..identity.audit import Actor
 from ..identity.settings import Settings
@@ -31,3 +32,8 @@ def actor(device: str | None = None) -> Actor:
 def account(user: Any) -> dict[str, Any]:
     """The signed-in user as the one door takes an account: its id and username."""
     return {"_id": user.id, "username": user.username}
+
+
+def admin_actor() -> Actor:
+    """The signed-in administrator making this request, as the audit trail records them."""
+    return Actor(f"admin:{current_user.username}", request.remote_addr, request.user_agent.string)

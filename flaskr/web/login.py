@@ -13,6 +13,7 @@ from ..extensions import login_manager
 from ..identity import clock, sessions, signin, users
 from . import devices
 from .context import FACTORS, account, actor, settings
+from .ratelimit import count_password_check
 
 PENDING_KEY = "_pending_sign_in"
 
@@ -86,6 +87,12 @@ class SignedInUser(UserMixin):
                 abort(401)
         return self._doc
 
+    @property
+    def roles(self) -> list[str]:
+        """The roles as this session last heard of them: for showing (a link), not deciding
+        (web/roles.py reads the user)."""
+        return list(self.session.get("roles") or [])
+
 
 @login_manager.user_loader
 def load_user(token: str) -> SignedInUser | None:
@@ -118,7 +125,14 @@ def attempt_sign_in(username: str, password: str, remember: bool) -> Outcome:
     session.pop(PENDING_KEY, None)
     device = devices.for_sign_in()
     outcome = signin.begin(
-        username, password, remember=remember, actor=actor(device), settings=settings()
+        username,
+        password,
+        remember=remember,
+        actor=actor(device),
+        settings=settings(),
+        # Password checks per client address, right or wrong (SIGN_IN_RATE_LIMIT).
+        admit=count_password_check,
+        returning=devices.current() is not None,
     )
     return _signed_in(outcome, device)
 
@@ -153,7 +167,12 @@ def reauthenticate(password: str) -> bool | signin.Throttled:
     """Whether `password` is the signed-in user's; if so, sensitive changes are allowed for
     the next REAUTH_MINUTES in this session."""
     confirmed = signin.reauthenticate(
-        account(current_user), current_user.session_id, password, actor=actor(), settings=settings()
+        account(current_user),
+        current_user.session_id,
+        password,
+        actor=actor(),
+        settings=settings(),
+        admit=count_password_check,
     )
     if confirmed is True:
         # This request's copy of the session too, for a redirect that reads it at once.
@@ -171,7 +190,11 @@ def recently_authenticated() -> bool:
 def confirm_password(password: str) -> bool | signin.Throttled:
     """Whether `password` is the signed-in user's (throttled like a sign-in)."""
     return signin.confirm_password(
-        account(current_user), password, actor=actor(), settings=settings()
+        account(current_user),
+        password,
+        actor=actor(),
+        settings=settings(),
+        admit=count_password_check,
     )
 
 

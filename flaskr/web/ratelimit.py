@@ -55,6 +55,25 @@ def count_registration() -> None:
     """
 
 
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+@limiter.shared_limit(
+    _sign_in_limit,
+    scope="password-check",
+    error_message=messages.TOO_MANY_SIGN_INS,
+)
+def count_password_check() -> None:
+    """Count one password check (a sign-in, right or wrong, or a confirmation on the account
+    page) against the client's address; past the limit, 429. bcrypt is the costly part of
+    the app: a client that signs in successfully over and over must not own the CPU.
+
+    The sign-in flow calls it once the attempt is not throttled, just before the check: a
+    refused attempt is not counted (it costs one read, no write).
+    """
+
+
 def _confirm_limit() -> str:
     return current_app.config["CONFIRM_RATE_LIMIT"]
 

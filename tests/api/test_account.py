@@ -100,8 +100,10 @@ def test_guessing_the_current_password_is_throttled_like_sign_in(make_app, opena
     assert error_code(locked) == "too_many_attempts"
     assert locked.get_json()["error"]["message"] == messages.too_many_attempts(900)
     assert int(locked.headers["Retry-After"]) > 0
-    # The same lockout as sign-in: the account's password cannot be guessed there either.
-    assert ApiClient(app.test_client(), openapi_schema).login().status_code == 429
+    # The same lockout as sign-in for this device (its own budget, from its device cookie):
+    # the password cannot be guessed there either, while a stranger keeps the account's.
+    assert api.login().status_code == 429
+    assert ApiClient(app.test_client(), openapi_schema).login().status_code == 200
 
 
 # Recent activity.

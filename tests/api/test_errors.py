@@ -85,7 +85,7 @@ def test_a_throttled_sign_in_is_429_with_retry_after(api, monkeypatch, db):
     def throttled(*args, **kwargs):
         raise throttle.Throttled(12.2)
 
-    monkeypatch.setattr(throttle, "reserve", throttled)
+    monkeypatch.setattr(throttle, "check", throttled)
     response = api.login()
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "13"
@@ -100,7 +100,7 @@ def test_a_throttle_of_no_time_still_says_wait_one_second(api, monkeypatch):
     def throttled(*args, **kwargs):
         raise throttle.Throttled(0)
 
-    monkeypatch.setattr(throttle, "reserve", throttled)
+    monkeypatch.setattr(throttle, "check", throttled)
     assert api.login().headers["Retry-After"] == "1"
 
 

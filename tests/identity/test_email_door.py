@@ -165,8 +165,9 @@ def test_a_reset_ends_every_session_kills_other_links_and_lifts_the_lockout(app,
             alice, ip=None, user_agent="", remember=True, now=clock.now(), life=ctx.lifetimes
         )
     key = users.username_key("alice")
-    throttle.reserve(key, None, now=clock.now(), limits=ctx.limits)
-    throttle.record_failure(key, None, now=clock.now(), limits=ctx.limits)
+    budget = throttle.Budget.of(key, None, ctx.limits)
+    throttle.reserve(budget, now=clock.now(), limits=ctx.limits)
+    throttle.record_failure(budget, now=clock.now(), limits=ctx.limits)
     link = tokens.issue(tokens.RESET_PASSWORD, alice["_id"], life=ctx.reset_lifetime)
     other = tokens.issue(tokens.RESET_PASSWORD, alice["_id"], life=ctx.reset_lifetime)
     ended = accounts.reset_password(alice, NEW_PASSWORD, link=link, actor=BROWSER, settings=ctx)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from flaskr.identity import clock as app_clock
-from flaskr.identity import throttle
+from flaskr.identity import throttle, users
 from tests.support.database import db_of
 from tests.support.users import add_user
 from tests.support.web import PASSWORD, csrf_token, post_login
@@ -99,7 +99,7 @@ def test_counters_are_keyed_without_the_typed_username(client, db):
     fail(client, "my-secret-password-typed-here", 1)
     stored = list(db.login_failures.find())
     assert {d["_id"] for d in stored} == {
-        throttle.user_counter("my-secret-password-typed-here"),
+        throttle.user_counter(users.username_key("my-secret-password-typed-here")),
         "ip:198.51.100.7",
     }
     assert "secret" not in str(stored)
@@ -119,17 +119,18 @@ def test_the_lockout_ends_after_the_window(make_app, clock):
 @pytest.mark.db
 def test_places_held_in_flight_ask_for_a_moment_not_a_lockout(app):
     limits = throttle.Limits(per_user=2, per_ip=50, window=timedelta(minutes=15), patience=0.1)
+    budget = throttle.Budget.of("alice", "192.0.2.1", limits)
     with app.app_context():
         at = app_clock.now()
         for _ in range(2):  # two attempts whose password checks have not finished
-            throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
+            throttle.reserve(budget, now=at, limits=limits)
         with pytest.raises(throttle.Throttled) as busy:
-            throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
+            throttle.reserve(budget, now=at, limits=limits)
         assert busy.value.retry_after == 1
         for _ in range(2):
-            throttle.record_failure("alice", "192.0.2.1", now=at, limits=limits)
+            throttle.record_failure(budget, now=at, limits=limits)
         with pytest.raises(throttle.Throttled) as locked:
-            throttle.reserve("alice", "192.0.2.1", now=at, limits=limits)
+            throttle.reserve(budget, now=at, limits=limits)
         assert locked.value.retry_after == 900
 
 

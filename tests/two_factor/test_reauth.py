@@ -76,8 +76,10 @@ def test_wrong_passwords_are_throttled_like_sign_ins(app, client, alice, pages, 
     assert locked.status_code == 429
     assert int(locked.headers["Retry-After"]) > 0
     assert "Too many failed sign-in attempts" in page_text(locked)
-    # The same counter as signing in: a stolen session cannot guess the password.
-    assert AuthActions(app.test_client()).login().status_code == 429
+    # The same counter as signing in from this browser: a stolen session cannot guess the
+    # password. (A browser the account knows spends its own budget: tests/auth/
+    # test_device_budget.py.)
+    assert AuthActions(client).login().status_code == 429
 
 
 def test_it_is_for_signed_in_users(client):
