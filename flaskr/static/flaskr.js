@@ -2,6 +2,7 @@
    - the error summary has focus after a failed form, and its links bring each field and its
      label into view;
    - every password field has a Show/Hide button;
+   - table cells a template did not label take their column's heading for a phone;
    - times read in the reader's own time zone and language ("5 minutes ago" when recent).
    The Content-Security-Policy allows only this file: no inline script, no inline style. */
 (function () {
@@ -63,6 +64,22 @@
     });
   }
 
+  function labelTableCells() {
+    // On a phone a row stacks into a card, each cell under its column's heading (its
+    // data-label). Cells the template did not label take the heading's text here.
+    Array.prototype.forEach.call(document.querySelectorAll("main table"), function (table) {
+      var heads = table.querySelectorAll("thead th");
+      Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, i) {
+          var head = heads[i];
+          // A heading only screen readers hear ("Action") labels nothing on screen.
+          if (!head || cell.hasAttribute("data-label") || head.querySelector(".visually-hidden")) return;
+          cell.setAttribute("data-label", head.textContent.trim());
+        });
+      });
+    });
+  }
+
   function readerLocale() {
     // The reader's own preference, when it is in the page's language (en-GB for an "en" page).
     var page = document.documentElement.lang || "en";
@@ -103,5 +120,6 @@
 
   focusErrorSummary();
   addPasswordToggles();
+  labelTableCells();
   localTimes();
 })();
