@@ -96,32 +96,6 @@ def user_or_404(user_id: str) -> dict[str, Any]:
     return found
 
 
-@dataclass(frozen=True)
-class SessionRow:
-    """One of a user's live sessions, as the admin sees it."""
-
-    id: str
-    device: str
-    ip: str | None
-    signed_in_at: datetime
-    last_seen_at: datetime
-    remember: bool
-
-
-def live_sessions(user_id: ObjectId) -> list[SessionRow]:
-    return [
-        SessionRow(
-            id=s["_id"],
-            device=devices.describe(s.get("user_agent")),
-            ip=s.get("ip"),
-            signed_in_at=s["created_at"],
-            last_seen_at=s["last_seen_at"],
-            remember=bool(s.get("remember")),
-        )
-        for s in sessions.list_sessions(user_id, now=clock.now())
-    ]
-
-
 def story(user_id: ObjectId) -> list[TrailRow]:
     """The account's latest events (a page of the audit trail, filtered to it)."""
     return event_rows(audit.trail(audit.Filters(user_id=user_id), now=clock.now(), limit=PAGE))

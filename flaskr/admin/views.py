@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from .. import messages
 from ..identity import users
-from ..web import stepup
+from ..web import own, stepup
 from . import dashboard, guard, people
 from .forms import DeleteUserForm, SearchForm
 
@@ -44,7 +44,7 @@ def user_page(user_id: str, delete_form: DeleteUserForm | None = None, status: i
         "admin/user.html",
         user=row,
         is_admin=users.ADMIN in row.roles,
-        sessions=people.live_sessions(user["_id"]),
+        sessions=own.session_rows(user["_id"]),
         events=people.story(user["_id"]),
         delete_form=delete_form or DeleteUserForm(user["username"], formdata=None),
         last_admin=messages.LAST_ADMIN,

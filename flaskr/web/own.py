@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import session
 from flask_login import current_user, logout_user
@@ -39,10 +40,11 @@ class EventRow:
     device: str
 
 
-def live_sessions() -> list[SessionRow]:
-    """The user's live sessions: this one first, then the others, most recently used first."""
-    found = sessions.list_sessions(current_user.id, now=clock.now())
-    rows = [
+def session_rows(user_id: Any, current: str | None = None) -> list[SessionRow]:
+    """A user's live sessions, most recently used first; `current` marks the one in use.
+
+    The account page and the API list the signed-in user's; the admin area anyone's."""
+    return [
         SessionRow(
             id=s["_id"],
             device=devices.describe(s.get("user_agent")),
@@ -50,10 +52,16 @@ def live_sessions() -> list[SessionRow]:
             signed_in_at=s["created_at"],
             last_seen_at=s["last_seen_at"],
             remember=bool(s.get("remember")),
-            current=s["_id"] == current_user.session_id,
+            current=s["_id"] == current,
         )
-        for s in found
+        for s in sessions.list_sessions(user_id, now=clock.now())
     ]
+
+
+def live_sessions() -> list[SessionRow]:
+    """The signed-in user's live sessions: this one first, then the others, most recently
+    used first."""
+    rows = session_rows(current_user.id, current_user.session_id)
     return sorted(rows, key=lambda row: not row.current)
 
 
