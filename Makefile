@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile drill frontdoor bench-admin
+.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile drill frontdoor bench-admin screenshots
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -56,6 +56,10 @@ bench-forgot: $(VENV)/.test
 # Each admin page's time with 20,000 users and 100,000 events (benchmarks/results/admin.json).
 bench-admin: $(VENV)/.test
 	$(BIN)/python -m benchmarks.admin
+
+# Every page in Chromium at 1280 and 390 px wide, against a seeded app, to docs/screenshots/.
+screenshots: $(VENV)/.test
+	$(BIN)/python -m docs.screenshots
 
 # Five minutes of mixed traffic, then a run with the database stopped for 20 s.
 soak: $(VENV)/.test

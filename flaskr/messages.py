@@ -15,6 +15,12 @@ INCORRECT_LOGIN = (
 )
 SIGN_IN_REQUIRED = "Please sign in to see that page."
 SIGNED_OUT = "You have signed out."
+
+
+def signed_in(username: str) -> str:
+    return f"Signed in as {username}."
+
+
 SECOND_STEP_EXPIRED = "Your sign-in took too long to finish. Please sign in again."
 ENTER_CODE = "Enter the code."
 WRONG_CODE = "That code is not right. Check your authenticator app and try again."
@@ -29,18 +35,31 @@ def signed_in_with_recovery_code(left: int) -> str:
     return text + (" Make new ones now so you are not locked out." if left <= 2 else "")
 
 
+def _minutes(seconds: float) -> str:
+    """A wait in whole minutes, rounded up: "1 minute", "15 minutes"."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
 def too_many_attempts(retry_after: float) -> str:
     """The answer to a throttled attempt: the wait in whole minutes, rounded up."""
-    minutes = max(1, math.ceil(retry_after / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed sign-in attempts. Please try again in {minutes} {unit}."
+    return f"Too many failed sign-in attempts. Please try again in {_minutes(retry_after)}."
 
 
 # Registration.
-ACCOUNT_READY = "Your account is ready. Please sign in."
+def welcome(username: str) -> str:
+    return f"Welcome, {username}. Your account is ready and you are signed in."
+
+
 USERNAME_TAKEN = "That username is already taken."
 TOO_MANY_SIGN_INS = "Too many sign-in attempts from your address. Please try again later."
-TOO_MANY_REGISTRATIONS = "Too many registrations from your address. Please try again later."
+
+
+def too_many_registrations(retry_after: float) -> str:
+    """Past the registration limit: the wait in whole minutes, rounded up."""
+    return f"Too many registrations from your address. Please try again in {_minutes(retry_after)}."
+
+
 CHOOSE_USERNAME = "Choose a username."
 CHOOSE_PASSWORD = "Choose a password."  # noqa: S105 (a message)
 ENTER_USERNAME = "Enter your username."
@@ -57,8 +76,12 @@ def username_length(low: int, high: int) -> str:
 USERNAME_CHARACTERS = "Username may contain only letters, digits, '.', '_' and '-'."
 
 
-def password_length(low: int, high: int) -> str:
-    return f"Password must be {low} to {high} characters long."
+def password_too_short(low: int) -> str:
+    return f"Password must be at least {low} characters long."
+
+
+def password_too_long(high: int) -> str:
+    return f"Password must be at most {high} characters long."
 
 
 PASSWORD_CONTROL = "Password must not contain control characters."  # noqa: S105
@@ -231,6 +254,7 @@ FIELD_REPEATED = "Send each field once."
 FIELD_NOT_TEXT = "This field must be text."
 
 # Errors, for pages and the API.
+FORM_EXPIRED = "This form has expired. Please try again."
 UNAVAILABLE = "The service is temporarily unavailable. Please try again shortly."
 INTERNAL_ERROR = "Sorry, something went wrong on our side."
 NOT_SIGNED_IN = "You are not signed in."
@@ -247,14 +271,22 @@ UNKNOWN_FIELD = "Unknown field."
 MUST_BE_STRING = "Must be a string."
 MUST_BE_BOOLEAN = "Must be true or false."
 
+# What an error page says, in plain words, when the error brings no message of its own.
+PAGE_ERRORS = {
+    400: "This site could not understand what your browser sent. Go back and try again.",
+    404: "That page does not exist. Check the address, or use a link below.",
+    405: "That page cannot be opened this way. Use the site's own links and buttons.",
+    413: "What you sent is too large for this site. Go back and send less.",
+}
+
 ERROR_TITLES = {
     400: "Bad request",
     401: "Not signed in",
     403: "Forbidden",
     404: "Page not found",
-    405: "Method not allowed",
+    405: "Not possible on this page",
     409: "Conflict",
-    413: "Request too large",
+    413: "Too much sent",
     415: "Unsupported request",
     422: "Invalid input",
     429: "Too many requests",
@@ -267,6 +299,7 @@ EVENTS = {
     "sign_in": "Signed in",
     "sign_in_failed": "Failed sign-in (wrong password)",
     "sign_in_throttled": "Sign-in refused: too many failed attempts",
+    "password_confirmation_failed": "Wrong password when confirming a change",
     "account_locked": "Sign-in locked after too many failed attempts",
     "password_passed": "Password right; second sign-in step asked",
     "second_step_passed": "Second sign-in step passed (code right)",

@@ -31,6 +31,8 @@ INDEXES = [
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_IN_THROTTLED = "sign_in_throttled"
+# A signed-in user's wrong password when confirming a change (the account page, the API).
+PASSWORD_CONFIRMATION_FAILED = "password_confirmation_failed"  # noqa: S105 (an event name)
 # The account's failure counter just filled: sign-in is locked for clients it does not know.
 ACCOUNT_LOCKED = "account_locked"
 SECOND_STEP_PASSED = "second_step_passed"

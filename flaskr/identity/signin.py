@@ -78,6 +78,7 @@ def check_password(
     settings: Settings,
     admit: Admit | None = None,
     returning: bool = True,
+    failed: str = audit.SIGN_IN_FAILED,
 ) -> dict[str, Any] | Refused | Throttled:
     """The user a sign-in as `identifier` (a username, or a confirmed address) is about, if
     `password` is theirs: throttled and audited.
@@ -88,7 +89,8 @@ def check_password(
     own, so strangers' guesses do not lock the owner out. `admit()`, called once the attempt
     is not throttled and just before the password is checked, may refuse it by raising (the
     web's per-address limit on password checks). `returning` is False when `actor.device`
-    was made for this sign-in, not sent by the browser: no account knows it yet.
+    was made for this sign-in, not sent by the browser: no account knows it yet. `failed`
+    names the event of a wrong password: a sign-in's, or a signed-in user's confirmation.
     """
     now = clock.now()
     device = devices.hashed(actor.device) if returning else None
@@ -111,7 +113,7 @@ def check_password(
         user = _candidate(identifier, settings)
     user_id = user["_id"] if user else None
     if not users.password_matches(user, password, settings.rounds):
-        _failed(audit.SIGN_IN_FAILED, budget, user_id, now=now, actor=actor, settings=settings)
+        _failed(failed, budget, user_id, now=now, actor=actor, settings=settings)
         return Refused()
     throttle.record_success(budget)
     assert user is not None  # password_matches is False without a user
@@ -308,7 +310,12 @@ def confirm_password(
     """Whether `password` is the signed-in `user`'s, throttled like a sign-in (so a stolen
     session cannot be used to guess the password)."""
     checked = check_password(
-        user["username"], password, actor=actor, settings=settings, admit=admit
+        user["username"],
+        password,
+        actor=actor,
+        settings=settings,
+        admit=admit,
+        failed=audit.PASSWORD_CONFIRMATION_FAILED,
     )
     return checked if isinstance(checked, Throttled) else not isinstance(checked, Refused)
 

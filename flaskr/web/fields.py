@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.widgets import PasswordInput
 
 from .. import messages
 from ..identity import addresses
@@ -48,23 +49,24 @@ class TextField(_OneText, StringField):
 
 
 class SecretField(_OneText, PasswordField):
-    pass
+    def keep_value(self) -> None:
+        """Send the typed value back in the page (a password field hides it by default): only
+        where it is known to be right, so retyping it would be pointless."""
+        self.widget = PasswordInput(hide_value=False)
 
 
 def username_rules(form, field) -> None:
-    """The policy's username rule, for a form that chooses a username."""
-    reason = settings().policy.username_problem(field.data or "")
-    if reason:
-        raise ValidationError(reason)
+    """The policy's username rules, for a form that chooses a username: every reason shown."""
+    field.errors.extend(settings().policy.username_problems(field.data or ""))
 
 
 def password_rules(username_of):
-    """The policy's password rule for a new password; `username_of(form)` names its user."""
+    """The policy's password rules for a new password, every reason shown; `username_of(form)`
+    names its user."""
 
     def check(form, field) -> None:
-        reason = settings().policy.password_problem(field.data or "", username_of(form) or "")
-        if reason:
-            raise ValidationError(reason)
+        username = username_of(form) or ""
+        field.errors.extend(settings().policy.password_problems(field.data or "", username))
 
     return check
 
@@ -107,7 +109,8 @@ def username_field(label: str, required: str, *, new: bool) -> TextField:
     return TextField(
         label,
         validators=[DataRequired(required), rule],
-        render_kw={"autocomplete": "username"},
+        # Phones would capitalise and "correct" a name that must be typed as it is.
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
         longest=lambda policy: policy.username_max,
     )
 

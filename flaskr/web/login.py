@@ -137,6 +137,15 @@ def attempt_sign_in(username: str, password: str, remember: bool) -> Outcome:
     return _signed_in(outcome, device)
 
 
+def sign_in_new_account(user: dict[str, Any]) -> Outcome:
+    """Sign this browser in to the account it has just created: a new account has no second
+    factor, so the sign-in starts its session at once (audited as a sign-in)."""
+    session.pop(PENDING_KEY, None)
+    device = devices.for_sign_in()
+    outcome = signin.start_session(user, remember=False, actor=actor(device), settings=settings())
+    return _signed_in(outcome, device)
+
+
 def pending_methods() -> tuple[str, ...] | None:
     """The factors this browser's pending sign-in may use, or None when there is none."""
     record = signin.pending(session.get(PENDING_KEY))

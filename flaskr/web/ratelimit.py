@@ -34,10 +34,17 @@ def _register_limit() -> str:
     return current_app.config["REGISTER_RATE_LIMIT"]
 
 
+def _too_many_registrations() -> str:
+    """The refusal, with how long to wait: the limit's window ends at `reset_at`."""
+    limit = limiter.current_limit
+    wait = int(limit.reset_at - time.time()) if limit else 60
+    return messages.too_many_registrations(wait)
+
+
 @limiter.shared_limit(
     _register_limit,
     scope="register",
-    error_message=messages.TOO_MANY_REGISTRATIONS,
+    error_message=_too_many_registrations,
 )
 def count_registration() -> None:
     """Count one registration against the client's address; past the limit, 429.

@@ -43,7 +43,7 @@ def test_the_account_page_lists_this_and_other_sessions(app, alice):
     assert "Firefox on Linux" in page
     assert "Safari on iPhone" in page
     assert "198.51.100.7" in page and "203.0.113.5" in page
-    assert page.count("this device") == 1
+    assert page.count('<strong class="tag">this device</strong>') == 1
     assert len(session_ids(page)) == 2
 
 
@@ -75,6 +75,17 @@ def test_a_wrong_current_password_changes_nothing(app, alice):
     assert "That is not your current password." in response.get_data(as_text=True)
     assert signed_in(phone)
     assert post_login(app.test_client(), "alice", PASSWORD).status_code == 302
+
+
+def test_a_wrong_confirmation_is_recorded_as_what_it_is(app, alice, db):
+    laptop = signed_in_client(app)
+    post(laptop, "/account/delete", password="not-it-at-all")
+    events = [e["event"] for e in db.auth_events.find()]
+    assert "password_confirmation_failed" in events
+    assert "sign_in_failed" not in events
+    page = laptop.get("/user").get_data(as_text=True)
+    assert "Wrong password when confirming a change" in page
+    assert "Failed sign-in" not in page
 
 
 def test_a_weak_new_password_is_refused_with_feedback(app, alice):
@@ -148,7 +159,9 @@ def test_revoking_this_session_signs_out_here(app, alice):
 def test_account_forms_need_the_csrf_token(app, alice, db, path):
     laptop = signed_in_client(app)
     data = {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "password": PASSWORD}
-    assert laptop.post(path, data=data).status_code == 400
+    response = laptop.post(path, data=data, headers={"Referer": "http://localhost/account"})
+    assert (response.status_code, response.headers["Location"]) == (303, "/account")
+    assert "This form has expired. Please try again." in laptop.get("/account").text
     assert signed_in(laptop)
     assert db.users.count_documents({}) == 1
 
@@ -206,3 +219,24 @@ def test_the_account_page_has_unique_element_ids(app, alice):
     page = signed_in_client(app).get("/account").get_data(as_text=True)
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
+
+
+def test_the_password_forms_name_the_account_for_password_managers(app, alice):
+    laptop = signed_in_client(app)
+    page = laptop.get("/account").get_data(as_text=True)
+    # One before each current-password field (the change and the deletion), none elsewhere;
+    # with an id, or Chromium reports a field it cannot name.
+    hidden = re.findall(
+        r'<input type="text" id="([\w-]+)" autocomplete="username" value="alice" hidden>', page
+    )
+    assert hidden == ["current_password-username", "password-username"]
+    assert page.count('autocomplete="current-password"') == 2
+
+
+def test_sessions_are_signed_out_with_one_verb(app, alice):
+    laptop = signed_in_client(app)
+    signed_in_client(app, agent=IPHONE)
+    page = laptop.get("/account").get_data(as_text=True)
+    assert "Revoke" not in page
+    assert '>Sign out<span class="visually-hidden"> this device</span>' in page
+    assert '>Sign out<span class="visually-hidden"> Safari on iPhone, 198.51.100.7</span>' in page

@@ -71,7 +71,7 @@ def test_a_current_password_no_one_can_have_is_422_like_the_form(
     assert fields["current_password"] == reason
     assert set(fields) == {"current_password", "new_password"}
     # A form refused before the password is checked counts no failure.
-    assert db.auth_events.count_documents({"event": "sign_in_failed"}) == 0
+    assert db.auth_events.count_documents({"event": "password_confirmation_failed"}) == 0
 
 
 def test_a_wrong_current_password_is_400_and_changes_nothing(alice, device, db):
@@ -83,7 +83,10 @@ def test_a_wrong_current_password_is_400_and_changes_nothing(alice, device, db):
     }
     assert signed_in(phone)
     assert phone.login(password=PASSWORD).status_code == 200
-    assert db.auth_events.count_documents({"event": "sign_in_failed"}) == 1
+    # Recorded as what it was, not as a failed sign-in.
+    assert [e["event"] for e in db.auth_events.find({"event": {"$regex": "failed"}})] == [
+        "password_confirmation_failed"
+    ]
 
 
 def test_guessing_the_current_password_is_throttled_like_sign_in(make_app, openapi_schema):

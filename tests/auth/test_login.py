@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from flaskr.messages import INCORRECT_LOGIN
+from tests.support.users import add_user
 from tests.support.web import PASSWORD, AuthActions, csrf_token, page_text
 
 MESSAGE = (
@@ -50,8 +51,8 @@ def test_unknown_user_and_wrong_password_look_the_same(app, auth):
 
 
 @pytest.mark.db
-def test_login_success(client, auth, db):
-    auth.register("Alice")
+def test_login_success(app, client, auth, db):
+    add_user(app, "Alice")
     response = auth.login("alice")  # any case signs in
     assert response.status_code == 302
     assert response.headers["Location"] == "/user"
@@ -190,3 +191,13 @@ def test_logout_when_signed_out(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert "You have signed out." not in page_text(client.get("/"))
+
+
+def test_signing_in_says_so(client, auth, alice):
+    auth.login()
+    assert "Signed in as alice." in page_text(client.get("/user"))
+
+
+def test_the_cursor_starts_in_the_username_field(client):
+    field = re.search(r"<input[^>]*name=\"username\"[^>]*>", page_text(client.get("/auth/login")))
+    assert "autofocus" in field.group(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,8 +37,8 @@ def test_register_page(client):
         ("<script>", PASSWORD, "Username may contain only letters, digits, '.', '_' and '-'."),
         ("a/b", PASSWORD, "Username may contain only letters, digits, '.', '_' and '-'."),
         ("alice", "", "Choose a password."),
-        ("alice", "short", "Password must be 8 to 1024 characters long."),
-        ("alice", "x" * 1025, "Password must be 8 to 1024 characters long."),
+        ("alice", "short", "Password must be at least 8 characters long."),
+        ("alice", "x" * 1025, "Password must be at most 1024 characters long."),
         ("alice", "tab\tinside-it", "Password must not contain control characters."),
         ("alice", "line\nbreak-inside", "Password must not contain control characters."),
         ("alice", "pass\x00word-123", "Password must not contain control characters."),
@@ -76,15 +77,21 @@ def test_password_bounds_accepted(make_app):
 def test_register_success(client, auth, db):
     response = auth.register("Alice")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/auth/login"
-    page = page_text(client.get("/auth/login"))
-    assert "Your account is ready. Please sign in." in page
+    assert response.headers["Location"] == "/user"
+    # Signed in at once, through the one sign-in path: a session and a sign-in event.
+    page = page_text(client.get("/user"))
+    assert "Welcome, Alice. Your account is ready and you are signed in." in page
+    assert db.sessions.count_documents({}) == 1
+    assert [e["event"] for e in db.auth_events.find().sort("at", 1)] == [
+        "account_created",
+        "sign_in",
+    ]
     user = db.users.find_one({"username_key": "alice"})
     assert user["username"] == "Alice"
     assert user["password_scheme"] == "bcrypt-sha256"
     assert user["password_hash"].startswith("$2b$04$")
     assert PASSWORD not in str(user)
-    assert user["last_login_at"] is None
+    assert user["previous_login_at"] is None
     assert abs(user["created_at"] - datetime.now(UTC)) < timedelta(minutes=1)
 
 
@@ -127,3 +134,43 @@ def test_password_is_never_in_the_database(auth, db):
     auth.login()
     dump = str(list(db.users.find())) + str(list(db.sessions.find()))
     assert PASSWORD not in dump
+
+
+def test_a_username_problem_keeps_the_typed_password(auth):
+    # The password passed the policy: only the username must be typed again.
+    page = page_text(auth.register("a!", PASSWORD))
+    assert f'value="{PASSWORD}"' in page
+    auth.register("alice", PASSWORD)
+    taken = auth.register("ALICE", PASSWORD)
+    assert f'value="{PASSWORD}"' in page_text(taken)
+    # Never kept when the password itself is refused, nor cached on the way back.
+    assert 'value="seven77"' not in page_text(auth.register("a!", "seven77"))
+    assert taken.headers["Cache-Control"] == "no-store"
+
+
+def test_a_signed_in_person_is_sent_to_their_page(client, auth):
+    auth.register()
+    assert client.get("/auth/register").headers["Location"] == "/user"
+    assert client.get("/auth/login").headers["Location"] == "/user"
+    # Where they were going, if it is on this site.
+    assert client.get("/auth/login?next=%2Faccount").headers["Location"] == "/account"
+    assert client.get("/auth/login?next=https://evil.example/").headers["Location"] == "/user"
+
+
+def test_username_fields_are_typed_as_they_are(client):
+    for path in ("/auth/register", "/auth/login"):
+        field = re.search(r"<input[^>]*name=\"username\"[^>]*>", page_text(client.get(path)))
+        assert field, path
+        assert 'autocapitalize="none"' in field.group(0)
+        assert 'spellcheck="false"' in field.group(0)
+        assert 'autocomplete="username"' in field.group(0)
+
+
+def test_an_account_disabled_while_it_was_made_is_not_signed_in(client, auth, db, monkeypatch):
+    from flaskr.identity import users
+
+    monkeypatch.setattr(users, "record_login", lambda user, at: None)
+    response = auth.register()
+    assert response.headers["Location"] == "/auth/login"
+    assert db.sessions.count_documents({}) == 0
+    assert client.get("/user").status_code == 302

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.database import db_of
@@ -21,12 +23,20 @@ def test_registrations_per_address_are_limited(make_app):
     refused = register(client, "user3")
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
-    assert "Too many registrations from your address" in refused.get_data(as_text=True)
+    # How long to wait, in minutes, like a throttled sign-in says it.
+    said = re.search(
+        r"Too many registrations from your address\. Please try again in (\d+) minutes\.",
+        refused.get_data(as_text=True),
+    )
+    assert said
+    assert abs(int(said.group(1)) - int(refused.headers["Retry-After"]) / 60) <= 1
+    assert "<title>Error: Too many requests · flaskr</title>" in refused.get_data(as_text=True)
     assert db.users.count_documents({}) == 3
     # Another address may still register, and viewing the form is never limited.
     assert register(client, "user4", ip="203.0.113.9").status_code == 302
+    viewer = app.test_client()  # `client` is signed in: it would go to its user page
     assert (
-        client.get("/auth/register", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code
+        viewer.get("/auth/register", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code
         == 200
     )
 

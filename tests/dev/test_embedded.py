@@ -187,8 +187,9 @@ def signs_up_and_in(base: str, username: str, browser: Browser | None = None) ->
     status, url, page = browser.submit(
         base + "/auth/register", {"username": username, "password": PASSWORD}
     )
-    assert (status, url) == (200, base + "/auth/login")
-    assert "Your account is ready. Please sign in." in page
+    # Registering signs in; signing in again through the form works too.
+    assert (status, url) == (200, base + "/user")
+    assert f"Welcome, {username}." in page
     status, url, page = browser.submit(
         base + "/auth/login", {"username": username.lower(), "password": PASSWORD}
     )

@@ -8,7 +8,6 @@ install it; under `CI=true` a missing browser or axe-core fails the run instead.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,34 +16,14 @@ from typing import Any
 import pymongo
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from flaskr import create_app
 from flaskr.identity import users
 from tests.support.database import with_database
+from tests.support.served import served
 from tests.support.web import PASSWORD
 
 from .browser import AXE, CHROMIUM_ARGS, chromium_path, require_tools
-
-
-def body_closed_at_once(app):
-    """`app` with each response body read and closed before the server writes it.
-
-    werkzeug's development server skips `close()` when the browser drops the connection
-    first (it does, closing a page while its favicon is in flight), which leaves a static
-    file open for the garbage collector to warn about in a later test.
-    """
-
-    def wsgi(environ, start_response):
-        body = app(environ, start_response)
-        try:
-            return [b"".join(body)]
-        finally:
-            if hasattr(body, "close"):
-                body.close()
-
-    return wsgi
-
 
 # axe impacts that fail a page; "minor" and "moderate" findings are printed, not failed.
 BLOCKING = ("serious", "critical")
@@ -88,16 +67,11 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
                 "BCRYPT_ROUNDS": 4,
             }
         )
-    server = make_server("127.0.0.1", 0, body_closed_at_once(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
     client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", client[name])
+        with served(app) as url:
+            yield LiveServer(app, url, client[name])
     finally:
-        server.shutdown()
-        thread.join(10)
-        server.server_close()
         app.extensions["flaskr.mongo"].close()
         client.drop_database(name)
         client.close()
@@ -159,11 +133,12 @@ class Browser:
         self.contexts: list[Any] = []
         self.tabs: list[Checked] = []
 
-    def open(self, storage_state: dict | None = None) -> Any:
-        """A new tab in a new context; `storage_state` restores saved cookies."""
+    def open(self, storage_state: dict | None = None, **options: Any) -> Any:
+        """A new tab in a new context; `storage_state` restores saved cookies, `options` go to
+        Playwright's new_context (viewport, timezone_id, locale, java_script_enabled, ...)."""
         # bypass_csp: axe is injected as a script, which a strict CSP would refuse.
         context = self.chromium.new_context(
-            base_url=self.base_url, bypass_csp=True, storage_state=storage_state
+            base_url=self.base_url, bypass_csp=True, storage_state=storage_state, **options
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.add_init_script(path=str(AXE))

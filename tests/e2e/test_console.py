@@ -1,8 +1,9 @@
 """Pages load cleanly in a browser that enforces their Content-Security-Policy.
 
 The other browser tests bypass CSP so axe can be injected; this one does not, and injects
-nothing: a page whose own markup breaks its policy (an inline script or style) or logs an
-error in the console fails here.
+nothing: a page whose own markup breaks its policy (an inline script or style), logs an error
+in the console or raises an issue in Chromium's DevTools Issues panel (a form field without an
+id or name, for one) fails here.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ def strict_page(browser, live_server):
         lambda m: problems.append(f"{m.location['url']}: {m.text}") if m.type == "error" else None,
     )
     page.on("pageerror", lambda e: problems.append(str(e)))
+    devtools = context.new_cdp_session(page)
+    devtools.on("Audits.issueAdded", lambda e: problems.append(f"{page.url}: {e['issue']}"))
+    devtools.send("Audits.enable")
     page.problems = problems
     yield page
     context.close()

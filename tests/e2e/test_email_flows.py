@@ -4,7 +4,6 @@ in with the new password; and confirming a new address from its message."""
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,16 +12,16 @@ from typing import Any
 import pymongo
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from flaskr import create_app
 from tests.mail.conftest import SmtpServer
 from tests.support.database import with_database
 from tests.support.email import NEW_PASSWORD, add_user
+from tests.support.served import served
 from tests.support.web import PASSWORD
 
 from .browser import expect, skip_without_tools
-from .conftest import Browser, body_closed_at_once
+from .conftest import Browser
 from .test_flows import press, sign_in
 
 skip_without_tools()
@@ -65,18 +64,12 @@ def site(real_server, tmp_path, monkeypatch) -> Iterator[MailSite]:
             **smtp.config(MAIL_FROM="flaskr <noreply@example.com>"),
         }
     )
-    server = make_server("127.0.0.1", 0, body_closed_at_once(app), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    # Links in mail point at this server, as `make run` makes them point at its own.
-    app.config["PUBLIC_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield MailSite(app, url, smtp)
+        with served(app) as url:
+            # Links in mail point at this server, as `make run` makes them point at its own.
+            app.config["PUBLIC_URL"] = url
+            yield MailSite(app, url, smtp)
     finally:
-        server.shutdown()
-        thread.join(10)
-        server.server_close()
         app.extensions["flaskr.mongo"].close()
         with pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
             client.drop_database(name)

@@ -60,8 +60,7 @@ def test_twenty_concurrent_registrations_of_one_name(app, db):
     assert [(u["username"], u["username_key"]) for u in stored] == [(winners[0], "alice")]
 
 
-def test_concurrent_sign_ins_of_one_user_make_separate_sessions(app, db, auth):
-    auth.register()
+def test_concurrent_sign_ins_of_one_user_make_separate_sessions(app, db, alice):
     clients = [app.test_client() for _ in range(8)]
     tokens = [csrf_token(c) for c in clients]
     barrier = threading.Barrier(len(clients))

@@ -183,8 +183,12 @@ class Browser:
         return self.request(base, "POST", path, data)
 
     def form(self, base: str, path: str, page: str, **fields: str) -> Response:
-        """Read the CSRF token from `page`, then post `fields` to `path` with it."""
-        match = CSRF_RE.search(self.get(base, page).text)
+        """Read the CSRF token from `page` (or the page it redirects to: a signed-in browser
+        asking for the sign-in page gets its user page), then post `fields` to `path` with it."""
+        shown = self.get(base, page)
+        if shown.status in (302, 303) and shown.headers.get("Location", "").startswith("/"):
+            shown = self.get(base, shown.headers["Location"])
+        match = CSRF_RE.search(shown.text)
         assert match, f"no CSRF token on {page}"
         return self.post(base, path, {**fields, "csrf_token": match.group(1)})
 

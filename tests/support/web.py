@@ -17,8 +17,9 @@ IPHONE = (
 
 
 def csrf_token(client, path: str = "/auth/login") -> str:
-    """Read the CSRF token from a form page, as a browser would."""
-    page = client.get(path)
+    """Read the CSRF token from a form page, as a browser would (a signed-in browser asking for
+    the sign-in page lands on its user page, whose sign-out form has the same token)."""
+    page = client.get(path, follow_redirects=True)
     match = CSRF_RE.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {path}"
     return match.group(1)

@@ -104,4 +104,5 @@ def test_the_form_needs_its_csrf_token(client, alice, clock, db):
     token = csrf_token(client, "/auth/reauthenticate")
     assert token
     response = client.post("/auth/reauthenticate", data={"password": "x"})
-    assert response.status_code == 400
+    # Sent back to the form, which says it expired.
+    assert (response.status_code, response.headers["Location"]) == (303, "/auth/reauthenticate")

@@ -69,8 +69,7 @@ def test_control_characters_in_username(auth, nothing_written, username):
     assert response.status_code == 401
 
 
-def test_nul_in_password_at_login_is_just_wrong(auth, db):
-    auth.register()
+def test_nul_in_password_at_login_is_just_wrong(auth, alice, db):
     assert auth.login(password=PASSWORD + "\x00").status_code == 401
     assert db.sessions.count_documents({}) == 0
 
@@ -90,8 +89,7 @@ def test_invalid_utf8_in_register(post_raw, nothing_written, body, message):
     assert message in page_text(response)
 
 
-def test_invalid_utf8_in_login(post_raw, auth, db):
-    auth.register()
+def test_invalid_utf8_in_login(post_raw, alice, db):
     response = post_raw("/auth/login", b"username=alice&password=" + PASSWORD.encode() + b"%FF")
     assert response.status_code == 401
     response = post_raw("/auth/login", b"username=ali%FFce&password=" + PASSWORD.encode())

@@ -24,50 +24,85 @@ def assert_in_layout(response, title: str) -> str:
     return page
 
 
+def assert_form_expired(client, response, form: str) -> None:
+    """A refused page form: 303 back to `form`, which says why (and that nothing was done)."""
+    assert response.status_code == 303
+    assert response.headers["Location"] == form
+    page = page_text(client.get(form))
+    assert "This form has expired. Please try again." in page
+    assert "<title>Error: " in page
+
+
 @pytest.mark.db
 def test_csrf_missing_or_tampered_changes_nothing(client, db):
     response = client.post("/auth/register", data={"username": "alice", "password": PASSWORD})
-    assert response.status_code == 400
-    assert "The CSRF token is missing." in assert_in_layout(response, "Bad request")
+    assert_form_expired(client, response, "/auth/register")
     assert db.users.count_documents({}) == 0
     token = csrf_token(client, "/auth/register")
-    data = {"username": "alice", "password": PASSWORD, "csrf_token": token[:-2] + "xx"}
-    assert client.post("/auth/register", data=data).status_code == 400
+    # The first character, all of whose bits count (a base64 token's last one has spare bits).
+    tampered = ("y" if token[0] == "x" else "x") + token[1:]
+    data = {"username": "alice", "password": PASSWORD, "csrf_token": tampered}
+    assert_form_expired(client, client.post("/auth/register", data=data), "/auth/register")
     assert db.users.count_documents({}) == 0
 
 
-def test_csrf_invalid_changes_nothing(client, auth, db):
-    auth.register()
+def test_csrf_invalid_changes_nothing(client, alice, db):
     data = {"username": "alice", "password": PASSWORD, "csrf_token": "not-a-token"}
-    response = client.post("/auth/login", data=data)
-    assert response.status_code == 400
-    assert "The CSRF token is invalid." in assert_in_layout(response, "Bad request")
+    response = client.post("/auth/login?next=%2Faccount", data=data)
+    assert_form_expired(client, response, "/auth/login?next=%2Faccount")
     assert db.sessions.count_documents({}) == 0
     assert db.users.find_one()["last_login_at"] is None
     assert client.get("/user").status_code == 302
 
 
-def test_csrf_from_another_session_is_refused(app, client, auth, db):
+def test_csrf_from_another_session_is_refused(app, client, db):
     other = app.test_client()
     token = csrf_token(other, "/auth/register")
     data = {"username": "alice", "password": PASSWORD, "csrf_token": token}
-    assert client.post("/auth/register", data=data).status_code == 400
+    assert client.post("/auth/register", data=data).status_code == 303
     assert db.users.count_documents({}) == 0
 
 
 def test_logout_without_csrf_keeps_the_session(client, auth, db):
     auth.register()
-    auth.login()
-    response = client.post("/auth/logout")
-    assert response.status_code == 400
+    response = client.post("/auth/logout", headers={"Referer": "http://localhost/account"})
+    # A form that has no page of its own sends the browser back to the page it came from.
+    assert_form_expired(client, response, "/account")
     assert client.get("/user").status_code == 200
     assert db.sessions.count_documents({}) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "referer", "back_to"),
+    [
+        ("/auth/register?x=1", "https://evil.example/", "/auth/register?x=1"),
+        ("/auth/logout", "https://evil.example/account", "/"),
+        ("/auth/logout", "http://localhost//evil.example/x", "/"),
+        ("/auth/logout", "not a url", "/"),
+        ("/auth/logout", "http://localhost/user?from=here", "/user?from=here"),
+    ],
+)
+def test_an_expired_form_leads_back_to_this_site_only(client, path, referer, back_to):
+    headers = {"Referer": referer} if referer else {}
+    response = client.post(path, data={"username": "alice"}, headers=headers)
+    assert response.status_code == 303
+    assert response.headers["Location"] == back_to
+
+
+def test_an_expired_api_call_is_still_400_json(client):
+    response = client.post("/api/v1/login", json={"username": "alice", "password": PASSWORD})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "csrf_failed"
 
 
 def test_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
-    assert_in_layout(response, "Page not found")
+    page = assert_in_layout(response, "Page not found")
+    assert "That page does not exist." in page
+    # A way on: sign in, or the start page.
+    assert 'href="/auth/login">Sign in</a>' in page
+    assert 'href="/">Go to the start page</a>' in page
 
 
 def test_404_shows_who_is_signed_in(client, auth):
@@ -75,12 +110,16 @@ def test_404_shows_who_is_signed_in(client, auth):
     auth.login()
     page = assert_in_layout(client.get("/nope"), "Page not found")
     assert 'href="/user">alice</a>' in page
+    assert 'href="/user">Go to your account</a>' in page
 
 
 def test_405(client):
     response = client.delete("/user")
     assert response.status_code == 405
-    assert_in_layout(response, "Method not allowed")
+    page = assert_in_layout(response, "Error: Not possible on this page")
+    assert "That page cannot be opened this way." in page
+    page = assert_in_layout(client.get("/auth/logout"), "Not possible on this page")
+    assert "Use the site's own links and buttons." in page
     assert "GET" in response.headers["Allow"]
     assert client.put("/auth/login").status_code == 405
 
@@ -91,7 +130,10 @@ def test_413(client, db, path, size):
     data = {"username": "alice", "password": "x" * size, "csrf_token": csrf_token(client, path)}
     response = client.post(path, data=data)
     assert response.status_code == 413
-    assert_in_layout(response, "Request too large")
+    page = assert_in_layout(response, "Error: Too much sent")
+    assert "What you sent is too large for this site." in page
+    # The message takes focus, as an error summary would.
+    assert 'id="error-summary" tabindex="-1" autofocus' in page
     assert db.users.count_documents({}) == 0
     assert db.sessions.count_documents({}) == 0
 
@@ -156,7 +198,7 @@ def test_503_when_the_database_is_unreachable(down_app, monkeypatch, caplog):
     assert client.get("/").status_code == 200
     for response in (auth.register(), auth.login()):
         assert response.status_code == 503
-        page = assert_in_layout(response, "Temporarily unavailable")
+        page = assert_in_layout(response, "Error: Temporarily unavailable")
         assert UNAVAILABLE in page
     # Protection fails closed: the throttle could not reserve an attempt, so no password
     # was checked.

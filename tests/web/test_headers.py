@@ -36,7 +36,7 @@ def assert_secure_headers(response, hsts: bool = False) -> None:
         ("get", "/static/style.css", 200),
         ("get", "/no-such-page", 404),
         ("get", "/auth/logout", 405),
-        ("post", "/auth/login", 400),
+        ("post", "/auth/login", 303),
         ("get", "/user", 302),
     ],
 )

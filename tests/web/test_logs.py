@@ -127,8 +127,10 @@ def test_a_whole_sign_in_logs_no_password_no_token_no_cookie(json_app, capsys):
     auth.logout()
     output = capsys.readouterr().err
     events = [json.loads(line) for line in output.splitlines()]
+    # Registering signs in: the sign-in form then leads to the user page, whose token it uses.
     assert [e["status"] for e in events if e["logger"] == "flaskr.request"] == [
         200,
+        302,
         302,
         200,
         302,
