@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile drill frontdoor bench-admin screenshots
+.PHONY: run test lint format clean translations-extract translations-update translations-compile bench bench-two-factor bench-forgot soak profile drill frontdoor bench-admin screenshots
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -20,11 +20,32 @@ $(VENV)/.test: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[embedded,test]'
 	touch $@ $(VENV)/.run
 
-run: $(VENV)/.run
+# The message catalogues (README, "Translations"): each language's .po is compiled to the .mo
+# the app reads. The .mo files are build output (not in git), made again when a .po changes.
+CATALOGUES := flaskr/translations
+PO := $(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+%.mo: %.po $(VENV)/.run
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+# Every marked sentence of the code and the templates, to messages.pot (babel.cfg says where).
+translations-extract: $(VENV)/.run
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+	  --width 100 -o $(CATALOGUES)/messages.pot flaskr
+
+# Merge messages.pot into each language's .po: new sentences to translate, old ones dropped.
+translations-update: translations-extract
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-location \
+	  --width 100 --ignore-obsolete --no-fuzzy-matching
+
+translations-compile: $(MO)
+
+run: $(VENV)/.run $(MO)
 	$(BIN)/python -m flaskr_dev
 
 # ruff, then the import contracts in setup.cfg (import-linter): doors over web over identity.
-lint: $(VENV)/.test
+lint: $(VENV)/.test $(MO)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

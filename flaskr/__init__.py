@@ -21,6 +21,7 @@ from .web import (
     filters,
     formdata,
     headers,
+    i18n,
     login,
     logs,
     proxy,
@@ -48,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         upgrades=identity.UPGRADES,
     )
     formdata.init_app(app)
+    i18n.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
     errors.init_app(app)

@@ -79,6 +79,9 @@ DEFAULTS: dict[str, object] = {
     "DEVICE_COOKIE_DAYS": 400,
     # The admin area (admin/, web/stepup.py; REAUTH_MINUTES above).
     "ADMIN_REQUIRES_TWO_FACTOR": True,
+    # Translations (web/i18n.py, flaskr/translations/): the languages offered, the fallback.
+    "LANGUAGES": ("en", "nl", "de"),
+    "BABEL_DEFAULT_LOCALE": "en",
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)

@@ -1,431 +1,576 @@
 """Every sentence a person reads from flaskr's Python code, defined once.
 
 The forms, the API and the error pages take their words from here, so one refusal is worded
-the same way wherever it is met, and a translation has one place to start from. Sentences
-with a number are functions. (The templates' own headings and labels live in the templates.)
+the same way wherever it is met. Each is looked up in the message catalogue of the answer's
+language (flaskr/translations/, README "Translations"): a sentence here is a lazy string,
+translated when it is read; sentences with a number or a name are functions, translated when
+called. (The templates' own headings and labels are marked in the templates.) Outside a
+request, as on the command line, every sentence is English.
 """
 
 from __future__ import annotations
 
 import math
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _
+
 # Signing in.
-INCORRECT_LOGIN = (
+INCORRECT_LOGIN = _(
     "Your login details are incorrect; please check the combination of your username and password."
 )
-SIGN_IN_REQUIRED = "Please sign in to see that page."
-SIGNED_OUT = "You have signed out."
+SIGN_IN_REQUIRED = _("Please sign in to see that page.")
+SIGNED_OUT = _("You have signed out.")
 
 
 def signed_in(username: str) -> str:
-    return f"Signed in as {username}."
+    return gettext("Signed in as %(username)s.", username=username)
 
 
-SECOND_STEP_EXPIRED = "Your sign-in took too long to finish. Please sign in again."
-ENTER_CODE = "Enter the code."
-WRONG_CODE = "That code is not right. Check your authenticator app and try again."
-ENTER_RECOVERY_CODE = "Enter one of your recovery codes."
-WRONG_RECOVERY_CODE = "That recovery code is not right, or it has been used already."
-SEND_ONE_CODE = "Send either code or recovery_code, not both."
+SECOND_STEP_EXPIRED = _("Your sign-in took too long to finish. Please sign in again.")
+ENTER_CODE = _("Enter the code.")
+WRONG_CODE = _("That code is not right. Check your authenticator app and try again.")
+ENTER_RECOVERY_CODE = _("Enter one of your recovery codes.")
+WRONG_RECOVERY_CODE = _("That recovery code is not right, or it has been used already.")
+SEND_ONE_CODE = _("Send either code or recovery_code, not both.")
 
 
 def signed_in_with_recovery_code(left: int) -> str:
     """After a sign-in with a recovery code: how many remain, and what to do when few do."""
-    text = f"You signed in with a recovery code. You have {left} left."
-    return text + (" Make new ones now so you are not locked out." if left <= 2 else "")
+    if left <= 2:
+        return ngettext(
+            "You signed in with a recovery code. You have %(num)d left. Make new ones now so "
+            "you are not locked out.",
+            "You signed in with a recovery code. You have %(num)d left. Make new ones now so "
+            "you are not locked out.",
+            left,
+        )
+    return ngettext(
+        "You signed in with a recovery code. You have %(num)d left.",
+        "You signed in with a recovery code. You have %(num)d left.",
+        left,
+    )
 
 
 def _minutes(seconds: float) -> str:
     """A wait in whole minutes, rounded up: "1 minute", "15 minutes"."""
-    minutes = max(1, math.ceil(seconds / 60))
-    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+    return ngettext("%(num)d minute", "%(num)d minutes", max(1, math.ceil(seconds / 60)))
 
 
 def too_many_attempts(retry_after: float) -> str:
     """The answer to a throttled attempt: the wait in whole minutes, rounded up."""
-    return f"Too many failed sign-in attempts. Please try again in {_minutes(retry_after)}."
+    return gettext(
+        "Too many failed sign-in attempts. Please try again in %(wait)s.",
+        wait=_minutes(retry_after),
+    )
 
 
 # Registration.
 def welcome(username: str) -> str:
-    return f"Welcome, {username}. Your account is ready and you are signed in."
+    return gettext(
+        "Welcome, %(username)s. Your account is ready and you are signed in.", username=username
+    )
 
 
-USERNAME_TAKEN = "That username is already taken."
-TOO_MANY_SIGN_INS = "Too many sign-in attempts from your address. Please try again later."
+USERNAME_TAKEN = _("That username is already taken.")
+TOO_MANY_SIGN_INS = _("Too many sign-in attempts from your address. Please try again later.")
 
 
 def too_many_registrations(retry_after: float) -> str:
     """Past the registration limit: the wait in whole minutes, rounded up."""
-    return f"Too many registrations from your address. Please try again in {_minutes(retry_after)}."
+    return gettext(
+        "Too many registrations from your address. Please try again in %(wait)s.",
+        wait=_minutes(retry_after),
+    )
 
 
-CHOOSE_USERNAME = "Choose a username."
-CHOOSE_PASSWORD = "Choose a password."  # noqa: S105 (a message)
-ENTER_USERNAME = "Enter your username."
-ENTER_PASSWORD = "Enter your password."  # noqa: S105 (a message)
-USERNAME_TOO_LONG = "That username is too long."
-PASSWORD_TOO_LONG = "That password is too long."  # noqa: S105 (a message)
+CHOOSE_USERNAME = _("Choose a username.")
+CHOOSE_PASSWORD = _("Choose a password.")
+ENTER_USERNAME = _("Enter your username.")
+ENTER_PASSWORD = _("Enter your password.")
+USERNAME_TOO_LONG = _("That username is too long.")
+PASSWORD_TOO_LONG = _("That password is too long.")
 
 
 # The username and password policy (identity/policy.py).
 def username_length(low: int, high: int) -> str:
-    return f"Username must be {low} to {high} characters long."
+    return gettext("Username must be %(low)d to %(high)d characters long.", low=low, high=high)
 
 
-USERNAME_CHARACTERS = "Username may contain only letters, digits, '.', '_' and '-'."
+USERNAME_CHARACTERS = _("Username may contain only letters, digits, '.', '_' and '-'.")
 
 
 def password_too_short(low: int) -> str:
-    return f"Password must be at least {low} characters long."
+    return ngettext(
+        "Password must be at least %(num)d character long.",
+        "Password must be at least %(num)d characters long.",
+        low,
+    )
 
 
 def password_too_long(high: int) -> str:
-    return f"Password must be at most {high} characters long."
+    return ngettext(
+        "Password must be at most %(num)d character long.",
+        "Password must be at most %(num)d characters long.",
+        high,
+    )
 
 
-PASSWORD_CONTROL = "Password must not contain control characters."  # noqa: S105
-PASSWORD_UNREADABLE = "Password contains characters that could not be read; check its encoding."  # noqa: S105
-PASSWORD_HAS_USERNAME = "Password must not contain your username."  # noqa: S105
-PASSWORD_GUESSABLE = "This password is too easy to guess."  # noqa: S105
+PASSWORD_CONTROL = _("Password must not contain control characters.")
+PASSWORD_UNREADABLE = _("Password contains characters that could not be read; check its encoding.")
+PASSWORD_HAS_USERNAME = _("Password must not contain your username.")
+PASSWORD_GUESSABLE = _("This password is too easy to guess.")
+
+
+# What zxcvbn (identity/policy.py) says of a weak password, in its own English words; listed
+# so that the catalogue has them, and looked up by that English text.
+PASSWORD_FEEDBACK = (
+    _("Use a few words, avoid common phrases."),
+    _("No need for symbols, digits, or uppercase letters."),
+    _("Add another word or two. Uncommon words are better."),
+    _("Straight rows of keys are easy to guess."),
+    _("Short keyboard patterns are easy to guess."),
+    _("Use a longer keyboard pattern with more turns."),
+    _('Repeats like "aaa" are easy to guess.'),
+    _('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+    _("Avoid repeated words and characters."),
+    _('Sequences like "abc" or "6543" are easy to guess.'),
+    _("Avoid sequences."),
+    _("Recent years are easy to guess."),
+    _("Avoid recent years."),
+    _("Avoid years that are associated with you."),
+    _("Dates are often easy to guess."),
+    _("Avoid dates and years that are associated with you."),
+    _("This is a top-10 common password."),
+    _("This is a top-100 common password."),
+    _("This is a very common password."),
+    _("This is similar to a commonly used password."),
+    _("A word by itself is easy to guess."),
+    _("Names and surnames by themselves are easy to guess."),
+    _("Common names and surnames are easy to guess."),
+    _("Capitalization doesn't help very much."),
+    _("All-uppercase is almost as easy to guess as all-lowercase."),
+    _("Reversed words aren't much harder to guess."),
+    _("Predictable substitutions like '@' instead of 'a' don't help very much."),
+)
+
+
+def password_feedback(text: str) -> str:
+    """zxcvbn's sentence `text` in the answer's language (itself when the catalogue lacks it)."""
+    return gettext(text) if text else text
 
 
 def username_hint(low: int, high: int) -> str:
-    return f"{low} to {high} characters: letters, digits, '.', '_' or '-'."
+    return gettext(
+        "%(low)d to %(high)d characters: letters, digits, '.', '_' or '-'.", low=low, high=high
+    )
 
 
 def password_hint(low: int) -> str:
-    return (
-        f"At least {low} characters, not a common password and not your username. "
-        "A long phrase is easier to remember and harder to guess."
+    return gettext(
+        "At least %(low)d characters, not a common password and not your username. "
+        "A long phrase is easier to remember and harder to guess.",
+        low=low,
     )
 
 
 # The account page.
-ENTER_CURRENT_PASSWORD = "Enter your current password."  # noqa: S105 (a message)
-CHOOSE_NEW_PASSWORD = "Choose a new password."  # noqa: S105 (a message)
-CONFIRM_WITH_PASSWORD = "Enter your password to confirm."  # noqa: S105 (a message)
-WRONG_CURRENT_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
+ENTER_CURRENT_PASSWORD = _("Enter your current password.")
+CHOOSE_NEW_PASSWORD = _("Choose a new password.")
+CONFIRM_WITH_PASSWORD = _("Enter your password to confirm.")
+WRONG_CURRENT_PASSWORD = _("That is not your current password.")
 
 
 def _and_others_ended(done: str, others_ended: int) -> str:
     """`done`, and how many other sessions a change signed out (when any did)."""
     if not others_ended:
         return done
-    plural = "s" if others_ended != 1 else ""
-    return f"{done} {others_ended} other session{plural} signed out."
+    ended = ngettext(
+        "%(num)d other session signed out.", "%(num)d other sessions signed out.", others_ended
+    )
+    return f"{done} {ended}"
 
 
 def password_changed(others_ended: int) -> str:
-    return _and_others_ended("Your password has been changed.", others_ended)
+    return _and_others_ended(gettext("Your password has been changed."), others_ended)
 
 
 def signed_out_others(ended: int) -> str:
-    return f"Signed out {ended} other session{'s' if ended != 1 else ''}."
+    return ngettext(
+        "Signed out %(num)d other session.", "Signed out %(num)d other sessions.", ended
+    )
 
 
-NO_SUCH_SESSION = "You have no such session: it has ended, or it was never yours."
-SIGNED_OUT_THIS_DEVICE = "You have signed out on this device."
-SESSION_SIGNED_OUT = "That session has been signed out."
-ACCOUNT_DELETED = "Your account and everything stored about it have been deleted."
+NO_SUCH_SESSION = _("You have no such session: it has ended, or it was never yours.")
+SIGNED_OUT_THIS_DEVICE = _("You have signed out on this device.")
+SESSION_SIGNED_OUT = _("That session has been signed out.")
+ACCOUNT_DELETED = _("Your account and everything stored about it have been deleted.")
 
 # Re-authentication and two-factor sign-in.
-REAUTH_REQUIRED = "Please confirm your password to make this change."
+REAUTH_REQUIRED = _("Please confirm your password to make this change.")
 
 
 def reauthenticated(minutes: float) -> str:
-    return f"Thank you. For the next {minutes:g} minutes you will not be asked again."
+    return ngettext(
+        "Thank you. For the next %(minutes)s minute you will not be asked again.",
+        "Thank you. For the next %(minutes)s minutes you will not be asked again.",
+        max(1, math.ceil(minutes)),
+        minutes=f"{minutes:g}",
+    )
 
 
-TWO_FACTOR_ALREADY_ON = (
+TWO_FACTOR_ALREADY_ON = _(
     "Two-factor sign-in is already on. Turn it off first to set up another authenticator app."
 )
-TWO_FACTOR_NOT_ON = "Two-factor sign-in is off."
-TOTP_SETUP_GONE = "That setup has expired or was replaced. Please start again."
-ENTER_CODE_OR_RECOVERY_CODE = "Enter a code from your authenticator app, or a recovery code."
-TWO_FACTOR_ENROL = (
+TWO_FACTOR_NOT_ON = _("Two-factor sign-in is off.")
+TOTP_SETUP_GONE = _("That setup has expired or was replaced. Please start again.")
+ENTER_CODE_OR_RECOVERY_CODE = _("Enter a code from your authenticator app, or a recovery code.")
+TWO_FACTOR_ENROL = _(
     "Every account here signs in with two factors. Please set up an authenticator app to continue."
 )
 
 
 def two_factor_off(others_ended: int) -> str:
-    return _and_others_ended("Two-factor sign-in is off.", others_ended)
+    return _and_others_ended(str(TWO_FACTOR_NOT_ON), others_ended)
 
 
 def few_recovery_codes(left: int) -> str:
     """The user page's warning when two or fewer recovery codes remain."""
     if left == 0:
-        return "You have no recovery codes left. Make new ones so you are not locked out."
-    unit = "code" if left == 1 else "codes"
-    return f"You have only {left} recovery {unit} left. Make new ones so you are not locked out."
+        return gettext("You have no recovery codes left. Make new ones so you are not locked out.")
+    return ngettext(
+        "You have only %(num)d recovery code left. Make new ones so you are not locked out.",
+        "You have only %(num)d recovery codes left. Make new ones so you are not locked out.",
+        left,
+    )
 
 
 # E-mail addresses, links and password resets.
-EMAIL_INVALID = "Enter a valid e-mail address, like name@example.com."
-EMAIL_REQUIRED = "Enter your e-mail address."
-ENTER_EMAIL = "Enter your e-mail address."
-RESET_LINK_SENT = "If an account has that address, we have sent a link to it."
-LINK_INVALID = (
+EMAIL_INVALID = _("Enter a valid e-mail address, like name@example.com.")
+EMAIL_REQUIRED = _("Enter your e-mail address.")
+ENTER_EMAIL = _("Enter your e-mail address.")
+RESET_LINK_SENT = _("If an account has that address, we have sent a link to it.")
+LINK_INVALID = _(
     "This link cannot be used: it has already been used, a newer link or a new password has "
     "replaced it, or it has expired."
 )
-PASSWORD_RESET_DONE = "Your password has been changed. Please sign in with your new password."  # noqa: S105
-EMAIL_CONFIRMED = "Your e-mail address is confirmed."
-EMAIL_TAKEN = "Another account uses that e-mail address now."
-EMAIL_UNCHANGED = "That is already your e-mail address."
-EMAIL_REMOVED = "Your e-mail address has been removed."
-NOTHING_TO_CONFIRM = "No e-mail address is waiting to be confirmed."
-NO_EMAIL = "Your account has no e-mail address."
-TOO_MANY_CONFIRMATIONS = "Too many confirmation e-mails for your account. Please try again later."
+PASSWORD_RESET_DONE = _("Your password has been changed. Please sign in with your new password.")
+EMAIL_CONFIRMED = _("Your e-mail address is confirmed.")
+EMAIL_TAKEN = _("Another account uses that e-mail address now.")
+EMAIL_UNCHANGED = _("That is already your e-mail address.")
+EMAIL_REMOVED = _("Your e-mail address has been removed.")
+NOTHING_TO_CONFIRM = _("No e-mail address is waiting to be confirmed.")
+NO_EMAIL = _("Your account has no e-mail address.")
+TOO_MANY_CONFIRMATIONS = _(
+    "Too many confirmation e-mails for your account. Please try again later."
+)
 
 
 def confirmation_sent(address: str) -> str:
-    return (
-        f"We have sent a confirmation link to {address}. The address becomes yours when you "
-        "follow it."
+    return gettext(
+        "We have sent a confirmation link to %(address)s. The address becomes yours when you "
+        "follow it.",
+        address=address,
     )
 
 
 # E-mail messages (mail/; the layout is in templates/mail/). Link mails first.
-MAIL_CONFIRM_SUBJECT = "Confirm your e-mail address"
-MAIL_RESET_SUBJECT = "Reset your password"
-MAIL_IGNORE = "If it was not you, ignore this message: nothing changes unless the link is used."
+MAIL_CONFIRM_SUBJECT = _("Confirm your e-mail address")
+MAIL_RESET_SUBJECT = _("Reset your password")
+MAIL_IGNORE = _("If it was not you, ignore this message: nothing changes unless the link is used.")
 
 
 def mail_confirm(username: str, hours: float) -> str:
-    return (
-        f"Someone, we hope you, asked to use this address for the account {username}. To "
-        f"confirm it, open this link within {hours:g} hours and press the button:"
+    return ngettext(
+        "Someone, we hope you, asked to use this address for the account %(username)s. To "
+        "confirm it, open this link within %(hours)s hour and press the button:",
+        "Someone, we hope you, asked to use this address for the account %(username)s. To "
+        "confirm it, open this link within %(hours)s hours and press the button:",
+        max(1, math.ceil(hours)),
+        username=username,
+        hours=f"{hours:g}",
     )
 
 
 def mail_reset(username: str, minutes: float) -> str:
-    return (
-        f"Someone, we hope you, asked to reset the password of the account {username}. To "
-        f"choose a new one, open this link within {minutes:g} minutes:"
+    return ngettext(
+        "Someone, we hope you, asked to reset the password of the account %(username)s. To "
+        "choose a new one, open this link within %(minutes)s minute:",
+        "Someone, we hope you, asked to reset the password of the account %(username)s. To "
+        "choose a new one, open this link within %(minutes)s minutes:",
+        max(1, math.ceil(minutes)),
+        username=username,
+        minutes=f"{minutes:g}",
     )
 
 
 # Security notices: (subject, what happened). Each also says when, from where, and what to do.
 NOTICES = {
     "new_device": (
-        "New sign-in to your account",
-        "Your account {username} was signed in to from a device it had not used before.",
+        _("New sign-in to your account"),
+        _("Your account {username} was signed in to from a device it had not used before."),
     ),
     "password_changed": (
-        "Your password was changed",
-        "The password of your account {username} was changed.",
+        _("Your password was changed"),
+        _("The password of your account {username} was changed."),
     ),
     "password_reset": (
-        "Your password was reset",
-        "The password of your account {username} was reset with a link sent to this address. "
-        "Every device signed in to the account was signed out.",
+        _("Your password was reset"),
+        _(
+            "The password of your account {username} was reset with a link sent to this address. "
+            "Every device signed in to the account was signed out."
+        ),
     ),
     "email_changed": (
-        "Your e-mail address was changed",
-        "Your account {username} now uses another e-mail address. This address will no "
-        "longer receive its messages or password reset links.",
+        _("Your e-mail address was changed"),
+        _(
+            "Your account {username} now uses another e-mail address. This address will no "
+            "longer receive its messages or password reset links."
+        ),
     ),
     "email_removed": (
-        "Your e-mail address was removed",
-        "This address was removed from your account {username}. It will no longer receive "
-        "its messages or password reset links.",
+        _("Your e-mail address was removed"),
+        _(
+            "This address was removed from your account {username}. It will no longer receive "
+            "its messages or password reset links."
+        ),
     ),
     "email_claimed": (
-        "Someone tried to use your e-mail address",
-        "Someone asked to use this address, which belongs to your account {username}, for "
-        "another account. Nothing was changed, and no link was sent to them.",
+        _("Someone tried to use your e-mail address"),
+        _(
+            "Someone asked to use this address, which belongs to your account {username}, for "
+            "another account. Nothing was changed, and no link was sent to them."
+        ),
     ),
     "locked": (
-        "Too many failed sign-ins to your account",
-        "There were too many failed attempts to sign in to your account {username}, so "
-        "signing in to it is paused for a while.",
+        _("Too many failed sign-ins to your account"),
+        _(
+            "There were too many failed attempts to sign in to your account {username}, so "
+            "signing in to it is paused for a while."
+        ),
     ),
 }
-NOTICE_NOT_YOU = (
+NOTICE_NOT_YOU = _(
     "If this was not you, someone else may know your password: reset it now at the link "
     "below, and sign out the devices you do not know on your account page."
 )
-NOTICE_BY_ADMIN = "an administrator (command line)"
+NOTICE_BY_ADMIN = _("an administrator (command line)")
 
 
 # Form bodies.
-FIELD_REPEATED = "Send each field once."
-FIELD_NOT_TEXT = "This field must be text."
+FIELD_REPEATED = _("Send each field once.")
+FIELD_NOT_TEXT = _("This field must be text.")
 
 # Errors, for pages and the API.
-FORM_EXPIRED = "This form has expired. Please try again."
-UNAVAILABLE = "The service is temporarily unavailable. Please try again shortly."
-INTERNAL_ERROR = "Sorry, something went wrong on our side."
-NOT_SIGNED_IN = "You are not signed in."
-NO_SUCH_ENDPOINT = "There is no such API endpoint."
-METHOD_NOT_ALLOWED = "This endpoint does not accept that method; see the Allow header."
-TOO_LARGE = "The request body is too large."
-SEND_FORM = "This page accepts form submissions only."
-SEND_JSON = "Send a JSON body with Content-Type: application/json."
-INVALID_JSON = "The body is not valid JSON."
-NOT_AN_OBJECT = "The body must be a JSON object."
-INVALID_FIELDS = "Some fields are missing or invalid."
-FIELD_REQUIRED = "This field is required."
-UNKNOWN_FIELD = "Unknown field."
-MUST_BE_STRING = "Must be a string."
-MUST_BE_BOOLEAN = "Must be true or false."
+FORM_EXPIRED = _("This form has expired. Please try again.")
+UNAVAILABLE = _("The service is temporarily unavailable. Please try again shortly.")
+INTERNAL_ERROR = _("Sorry, something went wrong on our side.")
+NOT_SIGNED_IN = _("You are not signed in.")
+NO_SUCH_ENDPOINT = _("There is no such API endpoint.")
+METHOD_NOT_ALLOWED = _("This endpoint does not accept that method; see the Allow header.")
+TOO_LARGE = _("The request body is too large.")
+SEND_FORM = _("This page accepts form submissions only.")
+SEND_JSON = _("Send a JSON body with Content-Type: application/json.")
+INVALID_JSON = _("The body is not valid JSON.")
+NOT_AN_OBJECT = _("The body must be a JSON object.")
+INVALID_FIELDS = _("Some fields are missing or invalid.")
+FIELD_REQUIRED = _("This field is required.")
+UNKNOWN_FIELD = _("Unknown field.")
+MUST_BE_STRING = _("Must be a string.")
+MUST_BE_BOOLEAN = _("Must be true or false.")
 
 # What an error page says, in plain words, when the error brings no message of its own.
 PAGE_ERRORS = {
-    400: "This site could not understand what your browser sent. Go back and try again.",
-    404: "That page does not exist. Check the address, or use a link below.",
-    405: "That page cannot be opened this way. Use the site's own links and buttons.",
-    413: "What you sent is too large for this site. Go back and send less.",
+    400: _("This site could not understand what your browser sent. Go back and try again."),
+    404: _("That page does not exist. Check the address, or use a link below."),
+    405: _("That page cannot be opened this way. Use the site's own links and buttons."),
+    413: _("What you sent is too large for this site. Go back and send less."),
 }
 
 ERROR_TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Forbidden",
-    404: "Page not found",
-    405: "Not possible on this page",
-    409: "Conflict",
-    413: "Too much sent",
-    415: "Unsupported request",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Something went wrong",
-    503: "Temporarily unavailable",
+    400: _("Bad request"),
+    401: _("Not signed in"),
+    403: _("Forbidden"),
+    404: _("Page not found"),
+    405: _("Not possible on this page"),
+    409: _("Conflict"),
+    413: _("Too much sent"),
+    415: _("Unsupported request"),
+    422: _("Invalid input"),
+    429: _("Too many requests"),
+    500: _("Something went wrong"),
+    503: _("Temporarily unavailable"),
 }
 
 # What each audit event means, as "Recent activity" says it.
 EVENTS = {
-    "sign_in": "Signed in",
-    "sign_in_failed": "Failed sign-in (wrong password)",
-    "sign_in_throttled": "Sign-in refused: too many failed attempts",
-    "password_confirmation_failed": "Wrong password when confirming a change",
-    "account_locked": "Sign-in locked after too many failed attempts",
-    "password_passed": "Password right; second sign-in step asked",
-    "second_step_passed": "Second sign-in step passed (code right)",
-    "second_step_failed": "Failed second sign-in step (wrong code)",
-    "recovery_code_used": "Recovery code used",
-    "sign_out": "Signed out",
-    "account_created": "Account created",
-    "password_changed": "Password changed",
-    "session_revoked": "Signed out a session",
-    "signed_out_everywhere": "Signed out everywhere else",
-    "account_disabled": "Account disabled",
-    "account_enabled": "Account enabled",
-    "account_unlocked": "Sign-in lockout lifted",
-    "account_deleted": "Account deleted",
-    "two_factor_enabled": "Two-factor sign-in turned on",
-    "two_factor_disabled": "Two-factor sign-in turned off",
-    "recovery_codes_regenerated": "New recovery codes made",
-    "two_factor_reset": "Two-factor sign-in removed",
-    "reauthenticated": "Password confirmed for a sensitive change",
-    "email_change_requested": "Asked to use a new e-mail address",
-    "email_confirmed": "E-mail address confirmed",
-    "email_removed": "E-mail address removed",
-    "email_claimed": "Someone tried to use your e-mail address for another account",
-    "password_reset_requested": "Password reset link sent",
-    "password_reset": "Password reset through an e-mailed link",
+    "sign_in": _("Signed in"),
+    "sign_in_failed": _("Failed sign-in (wrong password)"),
+    "sign_in_throttled": _("Sign-in refused: too many failed attempts"),
+    "password_confirmation_failed": _("Wrong password when confirming a change"),
+    "account_locked": _("Sign-in locked after too many failed attempts"),
+    "password_passed": _("Password right; second sign-in step asked"),
+    "second_step_passed": _("Second sign-in step passed (code right)"),
+    "second_step_failed": _("Failed second sign-in step (wrong code)"),
+    "recovery_code_used": _("Recovery code used"),
+    "sign_out": _("Signed out"),
+    "account_created": _("Account created"),
+    "password_changed": _("Password changed"),
+    "session_revoked": _("Signed out a session"),
+    "signed_out_everywhere": _("Signed out everywhere else"),
+    "account_disabled": _("Account disabled"),
+    "account_enabled": _("Account enabled"),
+    "account_unlocked": _("Sign-in lockout lifted"),
+    "account_deleted": _("Account deleted"),
+    "two_factor_enabled": _("Two-factor sign-in turned on"),
+    "two_factor_disabled": _("Two-factor sign-in turned off"),
+    "recovery_codes_regenerated": _("New recovery codes made"),
+    "two_factor_reset": _("Two-factor sign-in removed"),
+    "reauthenticated": _("Password confirmed for a sensitive change"),
+    "email_change_requested": _("Asked to use a new e-mail address"),
+    "email_confirmed": _("E-mail address confirmed"),
+    "email_removed": _("E-mail address removed"),
+    "email_claimed": _("Someone tried to use your e-mail address for another account"),
+    "password_reset_requested": _("Password reset link sent"),
+    "password_reset": _("Password reset through an e-mailed link"),
 }
 
 # Who made a change, as "Recent activity" says it (actor "self" says nothing).
-ACTORS = {"cli": "by an administrator (command line)"}
+ACTORS = {"cli": _("by an administrator (command line)")}
 
 
 def event(name: str) -> str:
-    return EVENTS.get(name, name.replace("_", " ").capitalize())
+    return str(EVENTS.get(name, name.replace("_", " ").capitalize()))
 
 
 def actor(name: str | None) -> str:
     if not name or name == "self":
         return ""
     if name.startswith("admin:"):
-        return f"by the administrator {name.removeprefix('admin:')}"
-    return ACTORS.get(name, f"by {name}")
+        return gettext("by the administrator %(name)s", name=name.removeprefix("admin:"))
+    return str(ACTORS.get(name) or gettext("by %(name)s", name=name))
 
 
 # Roles and the admin area.
-ROLE_NAME = "A role is 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter."
-LAST_ADMIN = "That would leave no active administrator: grant the admin role to someone else first."
-NOT_ALLOWED = "Your account does not have the role this page needs."
+ROLE_NAME = _("A role is 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter.")
+LAST_ADMIN = _(
+    "That would leave no active administrator: grant the admin role to someone else first."
+)
+NOT_ALLOWED = _("Your account does not have the role this page needs.")
 
-EVENTS.update({"role_granted": "Role granted", "role_revoked": "Role revoked"})
-ADMIN_REAUTH = "Please confirm your password: admin actions need it given in the last few minutes."
-ADMIN_BAD_TIME = "Give a time as YYYY-MM-DDTHH:MM (UTC)."
-ADMIN_TYPE_USERNAME = "Type the account's username exactly to delete it."
-ADMIN_NO_SUCH_USER = "No account has that username."
-ADMIN_NO_SUCH_SESSION = "That session has ended already."
+EVENTS.update({"role_granted": _("Role granted"), "role_revoked": _("Role revoked")})
+ADMIN_REAUTH = _(
+    "Please confirm your password: admin actions need it given in the last few minutes."
+)
+ADMIN_BAD_TIME = _("Give a time as YYYY-MM-DDTHH:MM (UTC).")
+ADMIN_TYPE_USERNAME = _("Type the account's username exactly to delete it.")
+ADMIN_NO_SUCH_USER = _("No account has that username.")
+ADMIN_NO_SUCH_SESSION = _("That session has ended already.")
 
 
 def admin_disabled(username: str, ended: int) -> str:
-    plural = "" if ended == 1 else "s"
-    return f"{username} is disabled; {ended} session{plural} ended."
+    return ngettext(
+        "%(username)s is disabled; %(num)d session ended.",
+        "%(username)s is disabled; %(num)d sessions ended.",
+        ended,
+        username=username,
+    )
 
 
 def admin_sessions_ended(username: str, ended: int) -> str:
-    return f"Ended {ended} session{'' if ended == 1 else 's'} of {username}."
+    return ngettext(
+        "Ended %(num)d session of %(username)s.",
+        "Ended %(num)d sessions of %(username)s.",
+        ended,
+        username=username,
+    )
 
 
 def admin_deleted(username: str) -> str:
-    return f"{username} and everything stored about the account have been deleted."
+    return gettext(
+        "%(username)s and everything stored about the account have been deleted.",
+        username=username,
+    )
 
 
 ADMIN_DONE = {
-    "enabled": "{username} may sign in again.",
-    "unlocked": "{username}'s failed sign-ins are forgotten: the lockout is lifted.",
-    "session_ended": "That session of {username} has ended.",
-    "granted": "{username} is now an administrator.",
-    "revoked": "{username} is no longer an administrator.",
-    "not_changed": "Nothing changed: {username} was already like that.",
-    "factors_removed": "{username}'s second factors are removed: the password alone signs in.",
-    "reset_sent": "A password reset link is on its way to {username}'s confirmed address.",
-    "no_reset": "No link sent: {username} has no confirmed address, or the account is disabled.",
+    "enabled": _("{username} may sign in again."),
+    "unlocked": _("{username}'s failed sign-ins are forgotten: the lockout is lifted."),
+    "session_ended": _("That session of {username} has ended."),
+    "granted": _("{username} is now an administrator."),
+    "revoked": _("{username} is no longer an administrator."),
+    "not_changed": _("Nothing changed: {username} was already like that."),
+    "factors_removed": _("{username}'s second factors are removed: the password alone signs in."),
+    "reset_sent": _("A password reset link is on its way to {username}'s confirmed address."),
+    "no_reset": _("No link sent: {username} has no confirmed address, or the account is disabled."),
 }
 
 
 def admin_done(what: str, username: str) -> str:
     """What an admin action did, said after it (`what`: a key of ADMIN_DONE)."""
-    return ADMIN_DONE[what].format(username=username)
+    return str(ADMIN_DONE[what]).format(username=username)
 
 
-ADMIN_BAD_CURSOR = "That page link is not valid: start again from the newest events."
-ADMIN_BAD_FILTERS = "Some filters are not valid: check them on the audit trail page."
+# What stands between an account and a sign-in, as the admin lists show it (admin/people.py).
+STATUSES = {
+    "active": _("active"),
+    "disabled": _("disabled"),
+    "locked": _("locked"),
+    "unconfirmed address": _("unconfirmed address"),
+}
+
+
+def status(name: str) -> str:
+    return str(STATUSES.get(name, name))
+
+
+ADMIN_BAD_CURSOR = _("That page link is not valid: start again from the newest events.")
+ADMIN_BAD_FILTERS = _("Some filters are not valid: check them on the audit trail page.")
 
 
 # The notices of what an administrator does to an account (mail/notices.py).
 NOTICES.update(
     {
         "account_disabled": (
-            "Your account was disabled",
-            "Your account {username} was disabled by an administrator: it cannot be signed in "
-            "to, and every device signed in to it was signed out.",
+            _("Your account was disabled"),
+            _(
+                "Your account {username} was disabled by an administrator: it cannot be signed in "
+                "to, and every device signed in to it was signed out."
+            ),
         ),
         "account_enabled": (
-            "Your account was enabled again",
-            "Your account {username} was enabled again by an administrator: it can be signed "
-            "in to.",
+            _("Your account was enabled again"),
+            _(
+                "Your account {username} was enabled again by an administrator: it can be signed "
+                "in to."
+            ),
         ),
         "account_unlocked": (
-            "The sign-in pause on your account was lifted",
-            "An administrator lifted the pause on signing in to your account {username} that "
-            "too many failed attempts had caused.",
+            _("The sign-in pause on your account was lifted"),
+            _(
+                "An administrator lifted the pause on signing in to your account {username} that "
+                "too many failed attempts had caused."
+            ),
         ),
         "two_factor_reset": (
-            "Two-factor sign-in was removed from your account",
-            "An administrator removed the authenticator app and recovery codes of your account "
-            "{username}: its password alone signs in now. Set up two-factor sign-in again on "
-            "your account page.",
+            _("Two-factor sign-in was removed from your account"),
+            _(
+                "An administrator removed the authenticator app and recovery codes of your account "
+                "{username}: its password alone signs in now. Set up two-factor sign-in again on "
+                "your account page."
+            ),
         ),
         "sessions_ended": (
-            "Your account was signed out",
-            "An administrator signed your account {username} out of one or more devices.",
+            _("Your account was signed out"),
+            _("An administrator signed your account {username} out of one or more devices."),
         ),
         "role_granted": (
-            "Your account has a new role",
-            "An administrator gave your account {username} the role {role}.",
+            _("Your account has a new role"),
+            _("An administrator gave your account {username} the role {role}."),
         ),
         "role_revoked": (
-            "Your account lost a role",
-            "An administrator took the role {role} from your account {username}.",
+            _("Your account lost a role"),
+            _("An administrator took the role {role} from your account {username}."),
         ),
     }
 )
@@ -434,5 +579,5 @@ NOTICES.update(
 def notice_by(actor: str) -> str:
     """Who made a change, as a notice says it: the command line, or an administrator by name."""
     if actor.startswith("admin:"):
-        return f"the administrator {actor.removeprefix('admin:')} (admin area)"
-    return NOTICE_BY_ADMIN
+        return gettext("the administrator %(name)s (admin area)", name=actor.removeprefix("admin:"))
+    return str(NOTICE_BY_ADMIN)

@@ -4,7 +4,10 @@ the throttle counters and the user store, and drawn on the server (SVG, no scrip
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+from babel.dates import format_datetime
+from flask_babel import get_locale, gettext, ngettext
 
 from ..identity import audit, clock, throttle, users
 from ..mail import outbox
@@ -91,7 +94,8 @@ def _buckets(
     return [
         Bucket(
             start=start,
-            label=start.strftime(label),
+            # A CLDR pattern, so a weekday reads in the page's language ("Mon 02", "ma 02").
+            label=format_datetime(start, label, tzinfo=UTC, locale=get_locale() or "en"),
             sign_ins=total(SIGN_INS, start),
             failed=total(FAILED, start),
         )
@@ -120,8 +124,13 @@ def draw(chart_id: str, title: str, buckets: list[Bucket], every: int) -> Chart:
     for i, b in enumerate(buckets):
         x = LEFT + i * slot + slot * 0.1
         for offset, value, kind, what in (
-            (0, b.sign_ins, "ok", "sign-ins"),
-            (bar_w, b.failed, "failed", "failed sign-ins"),
+            (0, b.sign_ins, "ok", ngettext("%(num)d sign-in", "%(num)d sign-ins", b.sign_ins)),
+            (
+                bar_w,
+                b.failed,
+                "failed",
+                ngettext("%(num)d failed sign-in", "%(num)d failed sign-ins", b.failed),
+            ),
         ):
             height = plot_h * value / top
             bars.append(
@@ -131,7 +140,7 @@ def draw(chart_id: str, title: str, buckets: list[Bucket], every: int) -> Chart:
                     width=round(bar_w, 1),
                     height=round(height, 1),
                     kind=kind,
-                    title=f"{b.label}: {value} {what}",
+                    title=f"{b.label}: {what}",
                 )
             )
         if i % every == 0:
@@ -146,13 +155,13 @@ def overview() -> Overview:
     tomorrow = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     # One read for both charts: the week's hours hold the day's.
     counts = audit.per_hour(SIGN_INS + FAILED, since=tomorrow - timedelta(days=7), until=tomorrow)
-    day = _buckets(counts, next_hour, timedelta(hours=1), 24, "%H:00")
-    week = _buckets(counts, tomorrow, timedelta(days=1), 7, "%a %d")
+    day = _buckets(counts, next_hour, timedelta(hours=1), 24, "HH:00")
+    week = _buckets(counts, tomorrow, timedelta(days=1), 7, "EEE dd")
     return Overview(
         accounts=users.count_users(),
         locked=throttle.locked_count(now=now, limits=settings().limits),
-        day=draw("day", "Sign-ins per hour, last 24 hours (UTC)", day, every=3),
-        week=draw("week", "Sign-ins per day, last 7 days (UTC)", week, every=1),
+        day=draw("day", gettext("Sign-ins per hour, last 24 hours (UTC)"), day, every=3),
+        week=draw("week", gettext("Sign-ins per day, last 7 days (UTC)"), week, every=1),
         mail=outbox.counts(),
         mail_failures=outbox.recent_failures(),
     )

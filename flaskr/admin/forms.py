@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -22,15 +23,15 @@ class SearchForm(Form):
     """The users list's search box: the start of a username or of a confirmed address."""
 
     q = TextField(
-        "Starts with",
+        _("Starts with"),
         validators=[Optional(), Length(max=SEARCH_MAX)],
         render_kw={"type": "search"},
     )
     by = SelectField(
-        "Search in",
+        _("Search in"),
         choices=[
-            SelectChoice(users.BY_NAME, "usernames"),
-            SelectChoice(users.BY_ADDRESS, "confirmed addresses"),
+            SelectChoice(users.BY_NAME, _("usernames")),
+            SelectChoice(users.BY_ADDRESS, _("confirmed addresses")),
         ],
         default=users.BY_NAME,
     )
@@ -49,11 +50,11 @@ def _a_time(form, field) -> None:
 class TrailForm(Form):
     """The audit trail's filters: each one set narrows the list."""
 
-    event = SelectField("Event", default="")
-    user = TextField("Username", validators=[Optional(), Length(max=SEARCH_MAX)])
-    ip = TextField("Client address", validators=[Optional(), Length(max=64)])
-    since = TextField("From (UTC)", validators=[_a_time], render_kw={"type": "datetime-local"})
-    until = TextField("Until (UTC)", validators=[_a_time], render_kw={"type": "datetime-local"})
+    event = SelectField(_("Event"), default="")
+    user = TextField(_("Username"), validators=[Optional(), Length(max=SEARCH_MAX)])
+    ip = TextField(_("Client address"), validators=[Optional(), Length(max=64)])
+    since = TextField(_("From (UTC)"), validators=[_a_time], render_kw={"type": "datetime-local"})
+    until = TextField(_("Until (UTC)"), validators=[_a_time], render_kw={"type": "datetime-local"})
 
     def __init__(self, formdata, events: dict[str, str]) -> None:
         super().__init__(formdata)
@@ -67,7 +68,7 @@ class DeleteUserForm(FlaskForm):
     """Deleting an account: its username typed again, exactly."""
 
     confirm = TextField(
-        "Type the username to confirm",
+        _("Type the username to confirm"),
         validators=[DataRequired(messages.ADMIN_TYPE_USERNAME)],
         render_kw={"autocomplete": "off"},
     )

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import messages
 from ..identity import accounts, signin, users
+from ..web import i18n
 from ..web import login as flow
 from ..web.context import actor, settings
 from ..web.errors import ApiError
@@ -114,7 +115,12 @@ def register():
     count_registration()
     try:
         user = accounts.create_account(
-            data.username, data.password, email=data.email, actor=actor(), settings=settings()
+            data.username,
+            data.password,
+            email=data.email,
+            language=i18n.current(),
+            actor=actor(),
+            settings=settings(),
         )
     except users.UsernameTaken:
         raise ApiError(409, messages.USERNAME_TAKEN, "username_taken") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
@@ -20,41 +21,41 @@ from ..web.formdata import Form
 
 
 class RegisterForm(Form):
-    username = username_field("Username", messages.CHOOSE_USERNAME, new=True)
+    username = username_field(_("Username"), messages.CHOOSE_USERNAME, new=True)
     password = new_password_field(
-        "Password", messages.CHOOSE_PASSWORD, lambda form: form.username.data
+        _("Password"), messages.CHOOSE_PASSWORD, lambda form: form.username.data
     )
-    email = email_field("E-mail address")
+    email = email_field(_("E-mail address"))
 
 
 class LoginForm(Form):
-    username = username_field("Username", messages.ENTER_USERNAME, new=False)
-    password = current_password_field("Password", messages.ENTER_PASSWORD)
-    remember = BooleanField("Keep me signed in on this device")
+    username = username_field(_("Username"), messages.ENTER_USERNAME, new=False)
+    password = current_password_field(_("Password"), messages.ENTER_PASSWORD)
+    remember = BooleanField(_("Keep me signed in on this device"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if settings().sign_in_with_email:
             # The same field takes a confirmed address (SIGN_IN_WITH_EMAIL).
-            self.username.label.text = "Username or e-mail address"
+            self.username.label.text = _("Username or e-mail address")
             self.username.longest = lambda policy: max(policy.username_max, addresses.LONGEST)
 
 
 class TwoFactorForm(Form):
-    method = TextField("Method", validators=[DataRequired()])
-    code = code_field("Code from your authenticator app", messages.ENTER_CODE)
+    method = TextField(_("Method"), validators=[DataRequired()])
+    code = code_field(_("Code from your authenticator app"), messages.ENTER_CODE)
 
 
 class RecoveryCodeForm(Form):
-    recovery_code = code_field("Recovery code", messages.ENTER_RECOVERY_CODE, recovery=True)
+    recovery_code = code_field(_("Recovery code"), messages.ENTER_RECOVERY_CODE, recovery=True)
 
 
 class ReauthenticateForm(Form):
-    password = current_password_field("Password", messages.ENTER_PASSWORD)
+    password = current_password_field(_("Password"), messages.ENTER_PASSWORD)
 
 
 class ForgotForm(Form):
-    email = email_field("E-mail address", messages.ENTER_EMAIL)
+    email = email_field(_("E-mail address"), messages.ENTER_EMAIL)
 
 
 class ResetForm(Form):
@@ -62,11 +63,11 @@ class ResetForm(Form):
 
     account_name = ""
     new_password = new_password_field(
-        "New password", messages.CHOOSE_NEW_PASSWORD, lambda form: form.account_name
+        _("New password"), messages.CHOOSE_NEW_PASSWORD, lambda form: form.account_name
     )
     # Only for an account with a second factor: the factor's name and its answer.
-    method = TextField("Method")
-    code = TextField("Code", render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    method = TextField(_("Method"))
+    code = TextField(_("Code"), render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
 class ConfirmForm(Form):

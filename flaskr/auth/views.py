@@ -3,33 +3,21 @@ sign out."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import messages
 from ..identity import accounts, recovery_codes, signin, users
+from ..web import i18n
 from ..web import login as flow
 from ..web.context import actor, settings
+from ..web.paths import safe_next
 from ..web.ratelimit import count_registration
 from .forms import LoginForm, ReauthenticateForm, RecoveryCodeForm, RegisterForm, TwoFactorForm
 
 RECOVERY = recovery_codes.NAME
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def safe_next(target: str | None) -> str | None:
-    """`target` if it is a path on this site (one leading '/', no scheme, host or backslash)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _signed_in_already():
@@ -52,6 +40,7 @@ def register():
                 form.username.data,
                 form.password.data,
                 email=form.email.data or None,
+                language=i18n.current(),
                 actor=actor(),
                 settings=settings(),
             )

@@ -101,10 +101,17 @@ def _done(event: str, user: User, *, actor: Actor, settings: Settings, **details
 
 
 def create_account(
-    username: str, password: str, *, email: str | None = None, actor: Actor, settings: Settings
+    username: str,
+    password: str,
+    *,
+    email: str | None = None,
+    language: str | None = None,
+    actor: Actor,
+    settings: Settings,
 ) -> User:
     """A new account, with `email` (optional unless settings.email_required) awaiting
-    confirmation; raises Invalid (policy) or users.UsernameTaken."""
+    confirmation and its mail in `language` (one of settings.languages, else the default);
+    raises Invalid (policy) or users.UsernameTaken."""
     policy = settings.policy
     problems = {
         name: reason
@@ -118,11 +125,23 @@ def create_account(
     if problems:
         raise Invalid(problems)
     email = addresses.checked(email) if email else None
-    user = users.create_user(username, password, settings.rounds, email=email)
+    language = language if language in settings.languages else None
+    user = users.create_user(username, password, settings.rounds, email=email, language=language)
     _done(audit.ACCOUNT_CREATED, user, actor=actor, settings=settings)
     if email:
         _ask_confirmation(user, email, actor=actor, settings=settings)
     return user
+
+
+def set_language(user: User, language: str, *, actor: Actor, settings: Settings) -> bool:
+    """Write the language the account's mail is written in; False if it is not one of
+    settings.languages or is already the account's."""
+    if not isinstance(language, str) or language not in settings.languages:
+        return False
+    if not users.set_language(user["_id"], language):
+        return False
+    _done(audit.LANGUAGE_CHANGED, user, actor=actor, settings=settings, language=language)
+    return True
 
 
 def email_problem(email: str | None, settings: Settings) -> str | None:

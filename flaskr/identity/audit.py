@@ -61,6 +61,8 @@ EMAIL_REMOVED = "email_removed"
 EMAIL_CLAIMED = "email_claimed"
 PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 (an event name)
 PASSWORD_RESET = "password_reset"  # noqa: S105 (an event name)
+# The account chose the language of its pages and mail (the footer's switch).
+LANGUAGE_CHANGED = "language_changed"
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ class Policy:
 
     def username_problem(self, username: str) -> str | None:
         """Why `username` cannot be registered, every reason in one text, or None."""
-        return " ".join(self.username_problems(username)) or None
+        return " ".join(map(str, self.username_problems(username))) or None
 
     def password_problems(self, password: str, username: str = "") -> list[str]:
         """Every reason `password` cannot be used by `username` (empty when it can)."""
@@ -79,7 +79,7 @@ class Policy:
 
     def password_problem(self, password: str, username: str = "") -> str | None:
         """Why `password` cannot be used by `username`, every reason in one text, or None."""
-        return " ".join(self.password_problems(password, username)) or None
+        return " ".join(map(str, self.password_problems(password, username))) or None
 
     def strength_problem(self, password: str, username: str = "") -> str | None:
         """zxcvbn's verdict: its warning and suggestions when the score is below `min_score`."""
@@ -92,6 +92,8 @@ class Policy:
         feedback = result["feedback"]
         parts = [feedback.get("warning") or messages.PASSWORD_GUESSABLE]
         parts += feedback.get("suggestions") or []
+        # zxcvbn speaks English; its sentences are in the catalogue too.
+        parts = [messages.password_feedback(str(p)) for p in parts]
         return " ".join(p if p.endswith(".") else p + "." for p in parts)
 
     @property

@@ -36,6 +36,8 @@ class Settings:
     reset_lifetime: timedelta = timedelta(minutes=60)
     # Live sessions per account; a new sign-in past it ends the oldest.
     max_sessions: int = 50
+    # The languages an account may choose for its mail (the shipped catalogues).
+    languages: tuple[str, ...] = ("en",)
 
     @classmethod
     def from_config(
@@ -57,6 +59,7 @@ class Settings:
             confirm_lifetime=timedelta(hours=float(config["EMAIL_CONFIRM_HOURS"])),
             reset_lifetime=timedelta(minutes=float(config["RESET_MINUTES"])),
             max_sessions=int(config["SESSION_MAX_PER_USER"]),
+            languages=tuple(str(code) for code in config["LANGUAGES"]),
         )
 
     def factor(self, name: str) -> Factor | None:

@@ -52,10 +52,15 @@ def _keys(username: str) -> list[str]:
 
 
 def create_user(
-    username: str, password: str, rounds: int, *, email: str | None = None
+    username: str,
+    password: str,
+    rounds: int,
+    *,
+    email: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """Insert a new user, with `email` awaiting confirmation; raise UsernameTaken if the
-    normalised name exists."""
+    """Insert a new user, with `email` awaiting confirmation and the `language` its mail is
+    written in; raise UsernameTaken if the normalised name exists."""
     doc = {
         "username": username,
         "username_key": username_key(username),
@@ -67,6 +72,8 @@ def create_user(
     }
     if email:
         doc |= {"pending_email": email, "pending_email_key": addresses.key(email)}
+    if language:
+        doc["language"] = str(language)
     try:
         collection("users", durable=True).insert_one(doc)
     except DuplicateKeyError:
@@ -255,6 +262,19 @@ def knows_device(user: dict[str, Any], device_hash: str | None) -> bool:
 def delete_user(user_id: ObjectId) -> bool:
     """Delete the user document; True if it existed (accounts.delete_account deletes the rest)."""
     return collection("users", durable=True).delete_one({"_id": user_id}).deleted_count == 1
+
+
+def set_language(user_id: ObjectId, language: str) -> bool:
+    """Write the language the account's mail is written in; True if it changed."""
+    change = {"$set": {"language": str(language)}}
+    found = {"_id": user_id, "language": {"$ne": str(language)}}
+    return collection("users", durable=True).update_one(found, change).modified_count == 1
+
+
+def language_of(user: dict[str, Any]) -> str | None:
+    """The language the account chose (a code like "nl"), or None: the site's default."""
+    language = user.get("language")
+    return language if isinstance(language, str) else None
 
 
 def set_disabled(user_id: ObjectId, disabled: bool) -> bool:

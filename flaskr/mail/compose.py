@@ -21,6 +21,8 @@ def send(
     template: str, *, to: str, subject: str, kind: str, user_id: ObjectId | None, **context: Any
 ) -> ObjectId:
     """Queue `templates/mail/<template>.txt` and `.html`, rendered with `context`, to `to`."""
+    # Read now, in the language the caller chose (force_locale): the outbox stores text.
+    subject = str(subject)
     context["subject"] = subject
     text = render_template(f"mail/{template}.txt", **context)
     html = render_template(f"mail/{template}.html", **context)

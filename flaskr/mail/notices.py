@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import force_locale
 
 from .. import messages
 from ..identity import audit, clock, devices, signals, users
@@ -19,11 +20,23 @@ from ..identity.audit import Actor
 from . import compose
 
 
+def language(user: dict[str, Any]) -> str:
+    """The language the account's mail is written in: its own choice, else the default."""
+    config = current_app.config
+    chosen = users.language_of(user)
+    return chosen if chosen in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+
+
 def _send_link(kind: str, user_id: Any, to: str, url: str) -> None:
     """Queue the link mail `kind` ("confirm" or "reset") for `url` to `to`."""
     user = users.find_user_by_id(user_id)
     if user is None:
         return
+    with force_locale(language(user)):
+        _compose_link(kind, user, to, url)
+
+
+def _compose_link(kind: str, user: dict[str, Any], to: str, url: str) -> None:
     config = current_app.config
     if kind == "confirm":
         subject = messages.MAIL_CONFIRM_SUBJECT
@@ -36,7 +49,7 @@ def _send_link(kind: str, user_id: Any, to: str, url: str) -> None:
         to=to,
         subject=subject,
         kind=kind,
-        user_id=user_id,
+        user_id=user["_id"],
         intro=intro,
         url=url,
         ignore=messages.MAIL_IGNORE,
@@ -61,6 +74,11 @@ def notify(kind: str, user_id: Any, actor: Actor, to: str | None = None, **words
     to = to or (user or {}).get("email")
     if user is None or not to:
         return
+    with force_locale(language(user)):
+        _compose_notice(kind, user, actor, to, words)
+
+
+def _compose_notice(kind: str, user: dict[str, Any], actor: Actor, to: str, words: dict) -> None:
     subject, what = messages.NOTICES[kind]
     by_self = actor.name == "self"
     compose.send(
@@ -68,8 +86,8 @@ def notify(kind: str, user_id: Any, actor: Actor, to: str | None = None, **words
         to=to,
         subject=subject,
         kind=kind,
-        user_id=user_id,
-        what=what.format(username=user["username"], **words),
+        user_id=user["_id"],
+        what=str(what).format(username=user["username"], **words),
         at=clock.now(),
         address=(actor.ip or "unknown") if by_self else messages.notice_by(actor.name),
         device=devices.describe(actor.user_agent) if by_self else None,

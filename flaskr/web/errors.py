@@ -82,9 +82,10 @@ def wants_json() -> bool:
 
 def json_error(status: int, message: str, code: str | None = None, fields: dict | None = None):
     """The API's error body: {"error": {"code", "message", "fields"?}}."""
-    error: dict = {"code": code or CODES.get(status, "error"), "message": message}
+    # str(): the message and reasons may be lazy sentences, read now in the answer's language.
+    error: dict = {"code": code or CODES.get(status, "error"), "message": str(message)}
     if fields:
-        error["fields"] = fields
+        error["fields"] = {name: str(reason) for name, reason in fields.items()}
     return jsonify(error=error), status
 
 

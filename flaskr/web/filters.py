@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from babel.dates import format_datetime
 from flask import Flask
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup
@@ -21,10 +23,13 @@ _UNSEEN = ("HiddenField", "CSRFTokenField")
 
 
 def when(value: datetime | None) -> str:
-    """A stored time as people read it, in UTC: "4 March 2026, 05:06 UTC"."""
+    """A stored time as people read it, in UTC, in the answer's language: "4 March 2026,
+    05:06 UTC", "4. März 2026, 05:06 UTC"."""
     if not value:
         return ""
-    return f"{value.day} {value:%B %Y, %H:%M} UTC"
+    # Translators: a CLDR date pattern (d day, MMMM month name, y year, HH:mm the time).
+    pattern = gettext("d MMMM y, HH:mm 'UTC'")
+    return format_datetime(value, pattern, tzinfo=UTC, locale=get_locale() or "en")
 
 
 def iso(value: datetime) -> str:
@@ -66,6 +71,7 @@ def form_problems(context) -> list[Problem]:
 def init_app(app: Flask) -> None:
     app.add_template_filter(when_element, "when")
     app.add_template_filter(messages.few_recovery_codes, "few_recovery_codes")
+    app.add_template_filter(messages.status, "status_name")
     app.add_template_global(form_problems, "form_problems")
     # Macros imported without context (`_field.html`) still know who is signed in.
     app.add_template_global(current_user, "current_user")
