@@ -215,7 +215,7 @@ def reauthenticated(minutes: float) -> str:
         "Thank you. For the next %(minutes)s minute you will not be asked again.",
         "Thank you. For the next %(minutes)s minutes you will not be asked again.",
         max(1, math.ceil(minutes)),
-        minutes=f"{minutes:g}",
+        minutes=format(minutes, "g"),
     )
 
 
@@ -223,6 +223,8 @@ TWO_FACTOR_ALREADY_ON = _(
     "Two-factor sign-in is already on. Turn it off first to set up another authenticator app."
 )
 TWO_FACTOR_NOT_ON = _("Two-factor sign-in is off.")
+TWO_FACTOR_ON = _("Two-factor sign-in is on")
+NEW_RECOVERY_CODES = _("New recovery codes")
 TOTP_SETUP_GONE = _("That setup has expired or was replaced. Please start again.")
 ENTER_CODE_OR_RECOVERY_CODE = _("Enter a code from your authenticator app, or a recovery code.")
 TWO_FACTOR_ENROL = _(
@@ -243,6 +245,14 @@ def few_recovery_codes(left: int) -> str:
         "You have only %(num)d recovery codes left. Make new ones so you are not locked out.",
         left,
     )
+
+
+# Devices, as the session lists and notices name them (identity/devices.py).
+UNKNOWN_DEVICE = _("Unknown device")
+
+
+def device(browser: str, system: str) -> str:
+    return gettext("%(browser)s on %(system)s", browser=browser, system=system)
 
 
 # E-mail addresses, links and password resets.
@@ -288,7 +298,7 @@ def mail_confirm(username: str, hours: float) -> str:
         "confirm it, open this link within %(hours)s hours and press the button:",
         max(1, math.ceil(hours)),
         username=username,
-        hours=f"{hours:g}",
+        hours=format(hours, "g"),
     )
 
 
@@ -300,7 +310,7 @@ def mail_reset(username: str, minutes: float) -> str:
         "choose a new one, open this link within %(minutes)s minutes:",
         max(1, math.ceil(minutes)),
         username=username,
-        minutes=f"{minutes:g}",
+        minutes=format(minutes, "g"),
     )
 
 
@@ -459,6 +469,7 @@ LAST_ADMIN = _(
 NOT_ALLOWED = _("Your account does not have the role this page needs.")
 
 EVENTS.update({"role_granted": _("Role granted"), "role_revoked": _("Role revoked")})
+EVENTS["language_changed"] = _("Language changed")
 ADMIN_REAUTH = _(
     "Please confirm your password: admin actions need it given in the last few minutes."
 )

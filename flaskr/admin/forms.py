@@ -59,7 +59,7 @@ class TrailForm(Form):
     def __init__(self, formdata, events: dict[str, str]) -> None:
         super().__init__(formdata)
         self.event.choices = [
-            SelectChoice("", "Any event"),
+            SelectChoice("", _("Any event")),
             *(SelectChoice(name, text) for name, text in events.items()),
         ]
 

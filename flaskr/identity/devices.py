@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from .. import messages
+
 # How much of a User-Agent header is stored (sessions, audit events): enough to describe it.
 USER_AGENT_MAX = 256
 
@@ -50,5 +52,5 @@ def describe(user_agent: str | None) -> str:
     browser = next((name for name, rx in _BROWSERS if rx.search(agent)), None)
     system = next((name for name, rx in _SYSTEMS if rx.search(agent)), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown device"
+        return messages.device(browser, system)
+    return browser or system or str(messages.UNKNOWN_DEVICE)

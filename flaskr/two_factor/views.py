@@ -114,7 +114,7 @@ def confirm_totp():
     if codes is None:
         form.code.errors.append(messages.WRONG_CODE)
         return _setup_page(setup, form, 400)
-    return _codes_page(codes, "Two-factor sign-in is on")
+    return _codes_page(codes, messages.TWO_FACTOR_ON)
 
 
 @bp.post("/recovery-codes")
@@ -124,7 +124,7 @@ def new_recovery_codes():
         codes = mine.new_codes()
     except accounts.TwoFactorState as e:
         return _refused(e)
-    return _codes_page(codes, "New recovery codes")
+    return _codes_page(codes, messages.NEW_RECOVERY_CODES)
 
 
 @bp.post("/disable")
