@@ -16,10 +16,16 @@ import pytest
 
 from flaskr import create_app
 from flaskr_dev import embedded
+from tests.support.catalogues import compile_stale
 from tests.support.database import CommandLog, DedicatedServer, db_of, with_database
 from tests.support.live import App, app_env
 from tests.support.users import add_user
 from tests.support.web import AuthActions
+
+
+def pytest_sessionstart(session):
+    # The .mo files are build output (make compiles them); a bare `pytest` builds them too.
+    compile_stale()
 
 
 def pytest_generate_tests(metafunc):

@@ -43,7 +43,7 @@ def test_set_email_refuses_a_bad_address_and_an_unknown_user(app, runner):
 def _invalid():
     from flaskr import messages
 
-    return messages.EMAIL_INVALID
+    return str(messages.EMAIL_INVALID)
 
 
 @pytest.mark.db

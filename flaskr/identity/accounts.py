@@ -454,7 +454,7 @@ LastAdmin = admins.LastAdmin
 
 def _checked_role(role: str) -> str:
     if not isinstance(role, str) or not ROLE_NAME.fullmatch(role):
-        raise Invalid({"role": messages.ROLE_NAME})
+        raise Invalid({"role": str(messages.ROLE_NAME)})
     return role
 
 

@@ -52,12 +52,12 @@ class Policy:
         if not self.username_min <= len(username) <= self.username_max:
             problems.append(messages.username_length(self.username_min, self.username_max))
         if username and not _USERNAME_RE.fullmatch(username):
-            problems.append(messages.USERNAME_CHARACTERS)
+            problems.append(str(messages.USERNAME_CHARACTERS))
         return problems
 
     def username_problem(self, username: str) -> str | None:
         """Why `username` cannot be registered, every reason in one text, or None."""
-        return " ".join(map(str, self.username_problems(username))) or None
+        return " ".join(self.username_problems(username)) or None
 
     def password_problems(self, password: str, username: str = "") -> list[str]:
         """Every reason `password` cannot be used by `username` (empty when it can)."""
@@ -67,19 +67,19 @@ class Policy:
         if len(password) > self.password_max:
             problems.append(messages.password_too_long(self.password_max))
         if any(unicodedata.category(c) == "Cc" for c in password):
-            problems.append(messages.PASSWORD_CONTROL)
+            problems.append(str(messages.PASSWORD_CONTROL))
         # U+FFFD: bytes a form could not decode; lone surrogates: the same from a terminal
         # or a JSON escape. Neither can be typed again to sign in.
         if "\ufffd" in password or any(unicodedata.category(c) == "Cs" for c in password):
-            problems.append(messages.PASSWORD_UNREADABLE)
+            problems.append(str(messages.PASSWORD_UNREADABLE))
         if username and folded(username) in folded(password):
-            problems.append(messages.PASSWORD_HAS_USERNAME)
+            problems.append(str(messages.PASSWORD_HAS_USERNAME))
         strength = self.strength_problem(password, username) if password else None
         return [*problems, strength] if strength else problems
 
     def password_problem(self, password: str, username: str = "") -> str | None:
         """Why `password` cannot be used by `username`, every reason in one text, or None."""
-        return " ".join(map(str, self.password_problems(password, username))) or None
+        return " ".join(self.password_problems(password, username)) or None
 
     def strength_problem(self, password: str, username: str = "") -> str | None:
         """zxcvbn's verdict: its warning and suggestions when the score is below `min_score`."""

@@ -88,7 +88,7 @@ def test_each_admin_change_sends_its_notice_naming_the_administrator(mail_app, a
         ("account_unlocked", "bob@example.com"),
     ]
     granted = the_message(mail_app, kind="role_granted", to="bob@example.com")
-    assert granted["subject"] == messages.NOTICES["role_granted"][0]
+    assert granted["subject"] == str(messages.NOTICES["role_granted"][0])
     assert "An administrator gave your account bob the role admin." in granted["text"]
     assert "From: the administrator alice (admin area)" in granted["text"]
 

@@ -59,7 +59,7 @@ def test_a_new_password_the_policy_refuses_is_422_with_its_reason(app, alice, de
 
 @pytest.mark.parametrize(
     ("current", "reason"),
-    [("", messages.ENTER_CURRENT_PASSWORD), ("x" * 1025, messages.PASSWORD_TOO_LONG)],
+    [("", str(messages.ENTER_CURRENT_PASSWORD)), ("x" * 1025, str(messages.PASSWORD_TOO_LONG))],
 )
 def test_a_current_password_no_one_can_have_is_422_like_the_form(
     alice, device, db, current, reason
@@ -79,7 +79,7 @@ def test_a_wrong_current_password_is_400_and_changes_nothing(alice, device, db):
     response = change(laptop, current=PASSWORD + "x")
     assert response.status_code == 400
     assert response.get_json() == {
-        "error": {"code": "wrong_password", "message": messages.WRONG_CURRENT_PASSWORD}
+        "error": {"code": "wrong_password", "message": str(messages.WRONG_CURRENT_PASSWORD)}
     }
     assert signed_in(phone)
     assert phone.login(password=PASSWORD).status_code == 200
@@ -187,7 +187,9 @@ def test_deleting_needs_the_password(alice, device, db, password, status, code):
     response = delete(laptop, password)
     assert (response.status_code, error_code(response)) == (status, code)
     if status == 422:
-        reason = messages.CONFIRM_WITH_PASSWORD if not password else messages.PASSWORD_TOO_LONG
+        reason = (
+            str(messages.CONFIRM_WITH_PASSWORD) if not password else str(messages.PASSWORD_TOO_LONG)
+        )
         assert response.get_json()["error"]["fields"] == {"password": reason}
     assert db.users.count_documents({}) == 1
     assert signed_in(laptop)

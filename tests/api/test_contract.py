@@ -141,7 +141,7 @@ def test_wrong_password_and_unknown_user_answer_alike(api, db, username, passwor
     response = api.login(username, password)
     assert response.status_code == 401
     assert response.get_json() == {
-        "error": {"code": "invalid_credentials", "message": messages.INCORRECT_LOGIN}
+        "error": {"code": "invalid_credentials", "message": str(messages.INCORRECT_LOGIN)}
     }
     assert db.sessions.count_documents({}) == 0
     assert api.me().status_code == 401

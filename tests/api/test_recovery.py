@@ -33,7 +33,7 @@ def test_forgot_is_202_with_no_body_for_a_known_and_an_unknown_address(app, api)
 def test_forgot_refuses_what_is_not_an_address(api, app):
     response = forgot(api, "alice")
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"] == {"email": messages.EMAIL_INVALID}
+    assert response.get_json()["error"]["fields"] == {"email": str(messages.EMAIL_INVALID)}
     assert queued(app) == []
 
 
@@ -71,7 +71,7 @@ def test_reset_with_an_unknown_token_is_400(api, token):
     assert response.status_code == 400
     assert response.get_json()["error"] == {
         "code": "invalid_token",
-        "message": messages.LINK_INVALID,
+        "message": str(messages.LINK_INVALID),
     }
 
 

@@ -79,7 +79,10 @@ def test_a_wrong_or_replayed_code_is_401_invalid_code(app, openapi_schema, enabl
     # The code that turned two-factor on is used up.
     replay = other.post("/login/second-factor", {"code": code_at(secret, on_step.at)})
     assert replay.status_code == 401
-    assert replay.get_json()["error"] == {"code": "invalid_code", "message": messages.WRONG_CODE}
+    assert replay.get_json()["error"] == {
+        "code": "invalid_code",
+        "message": str(messages.WRONG_CODE),
+    }
     assert other.me().status_code == 401
 
 
@@ -94,7 +97,7 @@ def test_a_recovery_code_finishes_it_and_says_how_many_are_left(app, openapi_sch
     password_step(again)
     used = again.post("/login/second-factor", {"recovery_code": codes[0]})
     assert used.status_code == 401
-    assert used.get_json()["error"]["message"] == messages.WRONG_RECOVERY_CODE
+    assert used.get_json()["error"]["message"] == str(messages.WRONG_RECOVERY_CODE)
 
 
 @pytest.mark.parametrize(
@@ -196,7 +199,7 @@ def test_changes_need_a_recent_password(alice, clock):
         assert response.status_code == 403, path
         assert response.get_json()["error"] == {
             "code": "reauthentication_required",
-            "message": messages.REAUTH_REQUIRED,
+            "message": str(messages.REAUTH_REQUIRED),
         }
     wrong = alice.post("/reauthenticate", {"password": "not it"})
     assert wrong.status_code == 400 and wrong.get_json()["error"]["code"] == "wrong_password"

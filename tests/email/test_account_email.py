@@ -68,7 +68,7 @@ def test_a_wrong_password_changes_nothing(app):
     client = signed_in(app)
     response = change_email(client, "new@example.com", "not-my-password")
     assert response.status_code == 400
-    assert messages.WRONG_CURRENT_PASSWORD in page_text(response)
+    assert str(messages.WRONG_CURRENT_PASSWORD) in page_text(response)
     assert queued(app) == []
     assert email_of(app) == ("alice@example.com", True)
 
@@ -116,7 +116,7 @@ def test_nothing_to_send_again(app):
     add_user(app, "alice", "alice@example.com")
     client = signed_in(app)
     resend(client)
-    assert messages.NOTHING_TO_CONFIRM in page_text(client.get("/account/email"))
+    assert str(messages.NOTHING_TO_CONFIRM) in page_text(client.get("/account/email"))
     assert queued(app) == []
 
 
@@ -125,7 +125,7 @@ def test_removing_the_address_notifies_it_and_kills_its_links(app):
     add_user(app, "alice", "alice@example.com")
     client = signed_in(app)
     assert change_email(client, "").status_code == 302
-    assert messages.EMAIL_REMOVED in page_text(client.get("/account/email"))
+    assert str(messages.EMAIL_REMOVED) in page_text(client.get("/account/email"))
     assert email_of(app) == (None, False)
     assert the_message(app, kind="email_removed")["to"] == "alice@example.com"
 
@@ -136,7 +136,7 @@ def test_with_email_required_the_address_cannot_be_removed(make_app):
     add_user(app, "alice", "alice@example.com")
     response = change_email(signed_in(app), "")
     assert response.status_code == 400
-    assert messages.EMAIL_REQUIRED in page_text(response)
+    assert str(messages.EMAIL_REQUIRED) in page_text(response)
     assert email_of(app) == ("alice@example.com", True)
 
 
@@ -159,4 +159,4 @@ def test_a_malformed_address_is_refused(app):
     add_user(app, "alice", None)
     response = change_email(signed_in(app), "alice@")
     assert response.status_code == 400
-    assert messages.EMAIL_INVALID in page_text(response)
+    assert str(messages.EMAIL_INVALID) in page_text(response)

@@ -36,7 +36,7 @@ def test_registration_with_an_address_sends_a_link_to_it(app, client):
     path = registered(app, client, " Alice@Example.com")
     message = the_message(app, kind="confirm")
     assert message["to"] == "Alice@Example.com"
-    assert message["subject"] == messages.MAIL_CONFIRM_SUBJECT
+    assert message["subject"] == str(messages.MAIL_CONFIRM_SUBJECT)
     assert "alice" in message["text"] and "24 hours" in message["text"]
     assert path.startswith("/auth/confirm/")
     assert users.email_of(stored(app)) == ("Alice@Example.com", False)
@@ -60,11 +60,11 @@ def test_the_post_confirms_once(app, client):
     response = confirm(visitor, path)
     assert response.status_code == 302
     assert response.headers["Location"] == "/auth/login"
-    assert messages.EMAIL_CONFIRMED in page_text(visitor.get("/auth/login"))
+    assert str(messages.EMAIL_CONFIRMED) in page_text(visitor.get("/auth/login"))
     assert users.email_of(stored(app)) == ("alice@example.com", True)
     again = confirm(app.test_client(), path)
     assert again.status_code == 400
-    assert messages.LINK_INVALID in page_text(again)
+    assert str(messages.LINK_INVALID) in page_text(again)
     assert 'href="/account/email"' in again.get_data(as_text=True)
 
 
@@ -83,7 +83,7 @@ def test_confirmed_by_someone_else_first_the_link_says_so(app, client):
     add_user(app, "bob", "shared@example.com")  # confirmed meanwhile by another account
     response = confirm(app.test_client(), path)
     assert response.status_code == 409
-    assert messages.EMAIL_TAKEN in page_text(response)
+    assert str(messages.EMAIL_TAKEN) in page_text(response)
     assert users.email_of(stored(app)) == ("shared@example.com", False)
 
 

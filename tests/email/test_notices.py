@@ -30,11 +30,11 @@ def test_the_first_device_is_not_news_a_second_one_is(app):
     signed_in_client(app, agent=IPHONE, ip="203.0.113.20")
     notice = the_message(app, kind="new_device")
     assert notice["to"] == "alice@example.com"
-    assert notice["subject"] == messages.NOTICES["new_device"][0]
+    assert notice["subject"] == str(messages.NOTICES["new_device"][0])
     text = notice["text"]
     assert "alice" in text and "203.0.113.20" in text and "Safari on iPhone" in text
     assert " UTC" in text  # when
-    assert f"{PUBLIC_URL}/auth/forgot" in text and messages.NOTICE_NOT_YOU in text
+    assert f"{PUBLIC_URL}/auth/forgot" in text and str(messages.NOTICE_NOT_YOU) in text
     assert f'href="{PUBLIC_URL}/auth/forgot"' in notice["html"]
     # Known devices again: nothing new.
     laptop.post("/auth/logout", data={"csrf_token": csrf_token(laptop, "/")})
@@ -108,7 +108,7 @@ def test_a_change_by_an_administrator_says_so(app):
     with app.test_request_context():
         accounts.change_password(alice, NEW_PASSWORD, actor=CLI, settings=settings())
     text = the_message(app, kind="password_changed")["text"]
-    assert messages.NOTICE_BY_ADMIN in text and "Device:" not in text
+    assert str(messages.NOTICE_BY_ADMIN) in text and "Device:" not in text
 
 
 @pytest.mark.db

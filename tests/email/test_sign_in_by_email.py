@@ -27,7 +27,7 @@ def test_an_unconfirmed_address_is_like_an_unknown_one(app, client):
     pending = post_login(client, "alice@example.com", PASSWORD)
     unknown = post_login(client, "nobody@example.com", PASSWORD)
     assert pending.status_code == unknown.status_code == 401
-    assert messages.INCORRECT_LOGIN in page_text(pending)
+    assert str(messages.INCORRECT_LOGIN) in page_text(pending)
 
 
 @pytest.mark.db

@@ -41,7 +41,7 @@ def test_one_key_per_address_whatever_its_case(typed, key):
 def test_what_is_not_an_address_is_refused_with_one_sentence(typed):
     with pytest.raises(addresses.BadAddress) as e:
         addresses.key(typed)
-    assert str(e.value) == messages.EMAIL_INVALID
+    assert str(e.value) == str(messages.EMAIL_INVALID)
     assert addresses.key_or_none(typed) is None
 
 

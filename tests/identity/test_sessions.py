@@ -205,7 +205,7 @@ def test_disabled_user_is_signed_out_and_cannot_sign_in(app, client, auth, db):
     assert db.sessions.count_documents({}) == 0
     response = auth.login()
     assert response.status_code == 401
-    assert messages.INCORRECT_LOGIN in page_text(response)
+    assert str(messages.INCORRECT_LOGIN) in page_text(response)
     assert db.sessions.count_documents({}) == 0
 
 
@@ -262,7 +262,7 @@ def test_an_account_ended_during_the_password_check_is_not_signed_in(
     monkeypatch.setattr(users, "password_matches", racing)
     response = auth.login()
     assert response.status_code == 401
-    assert messages.INCORRECT_LOGIN in page_text(response)
+    assert str(messages.INCORRECT_LOGIN) in page_text(response)
     assert db.sessions.count_documents({}) == 0
     assert not signed_in(client)
 

@@ -93,7 +93,7 @@ def test_a_wrong_code_keeps_the_step_and_is_audited(app, client, auth, alice, fa
     auth.login()
     response = post_code(client, "000000")
     assert response.status_code == 401
-    assert messages.WRONG_CODE in page_text(response)
+    assert str(messages.WRONG_CODE) in page_text(response)
     assert not signed_in(client)
     assert db.auth_events.find_one({"event": "second_step_failed"})["user_id"] == alice["_id"]
     assert post_code(client, "424242").headers["Location"] == "/user"
@@ -114,7 +114,7 @@ def test_the_step_expires_after_five_minutes(app, client, auth, alice, factor, c
     response = client.get("/auth/two-factor")
     assert response.headers["Location"].startswith("/auth/login")
     follow = client.get(response.headers["Location"])
-    assert messages.SECOND_STEP_EXPIRED in page_text(follow)
+    assert str(messages.SECOND_STEP_EXPIRED) in page_text(follow)
     assert not signed_in(client)
 
 

@@ -16,7 +16,7 @@ from flaskr.identity.policy import Policy
 )
 def test_the_policy_refuses_unreadable_characters(password):
     assert Policy.from_config(DEFAULTS).password_problem(password, "alice") == (
-        messages.PASSWORD_UNREADABLE
+        str(messages.PASSWORD_UNREADABLE)
     )
 
 

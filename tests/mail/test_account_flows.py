@@ -60,7 +60,7 @@ def test_forgot_then_reset_then_sign_in(app, smtp_server):
     unknown = forgot(app.test_client(), "nobody@example.com")
     assert known.status_code == unknown.status_code == 200
     assert drain(app) == "Sent 1, deferred 0, failed 0.\n"
-    mail = arrived(smtp_server, "alice@example.com", messages.MAIL_RESET_SUBJECT)
+    mail = arrived(smtp_server, "alice@example.com", str(messages.MAIL_RESET_SUBJECT))
     path = link_in(mail)
     browser = app.test_client()
     assert browser.get(path).status_code == 200
@@ -70,7 +70,7 @@ def test_forgot_then_reset_then_sign_in(app, smtp_server):
     assert browser.get("/user").status_code == 200
     # The reset's notice, and nothing for the unknown address.
     drain(app)
-    notice = arrived(smtp_server, "alice@example.com", messages.NOTICES["password_reset"][0])
+    notice = arrived(smtp_server, "alice@example.com", str(messages.NOTICES["password_reset"][0]))
     assert f"{PUBLIC_URL}/auth/forgot" in text_of(notice)
     assert all(m["To"] == "alice@example.com" for m in smtp_server.messages)
 
@@ -84,7 +84,7 @@ def test_a_reset_requested_while_the_relay_is_down_arrives_once_it_is_back(app, 
     smtp_server.start()
     clock.advance(minutes=5)
     assert drain(app) == "Sent 1, deferred 0, failed 0.\n"
-    path = link_in(arrived(smtp_server, "alice@example.com", messages.MAIL_RESET_SUBJECT))
+    path = link_in(arrived(smtp_server, "alice@example.com", str(messages.MAIL_RESET_SUBJECT)))
     assert post_form(app.test_client(), path, new_password=NEW_PASSWORD).status_code == 302
 
 
@@ -99,7 +99,7 @@ def test_register_confirm_and_sign_in_with_the_address(app, smtp_server):
     }
     assert browser.post("/auth/register", data=data).status_code == 302
     drain(app)
-    mail = arrived(smtp_server, "Alice@Example.com", messages.MAIL_CONFIRM_SUBJECT)
+    mail = arrived(smtp_server, "Alice@Example.com", str(messages.MAIL_CONFIRM_SUBJECT))
     path = link_in(mail)
     # Before confirming, the address signs no one in.
     assert post_login(app.test_client(), "alice@example.com", PASSWORD).status_code == 401
@@ -118,10 +118,10 @@ def test_changing_the_address_confirms_the_new_and_tells_the_old(app, smtp_serve
     }
     assert client.post("/account/email", data=data).status_code == 302
     drain(app)
-    path = link_in(arrived(smtp_server, "new@example.com", messages.MAIL_CONFIRM_SUBJECT))
+    path = link_in(arrived(smtp_server, "new@example.com", str(messages.MAIL_CONFIRM_SUBJECT)))
     assert post_form(client, path).headers["Location"] == "/account/email"
     drain(app)
-    notice = arrived(smtp_server, "old@example.com", messages.NOTICES["email_changed"][0])
+    notice = arrived(smtp_server, "old@example.com", str(messages.NOTICES["email_changed"][0]))
     assert "new@example.com" not in text_of(notice)
     assert "(confirmed)" in page_text(client.get("/account/email"))
 
@@ -132,7 +132,9 @@ def test_a_sign_in_from_a_new_device_is_told_with_when_where_and_what(app, smtp_
     signed_in_client(app)
     signed_in_client(app, agent=IPHONE, ip="203.0.113.20")
     drain(app)
-    text = text_of(arrived(smtp_server, "alice@example.com", messages.NOTICES["new_device"][0]))
+    text = text_of(
+        arrived(smtp_server, "alice@example.com", str(messages.NOTICES["new_device"][0]))
+    )
     for part in ("203.0.113.20", "Safari on iPhone", " UTC", f"{PUBLIC_URL}/auth/forgot"):
         assert part in text
 
@@ -144,7 +146,7 @@ def test_a_lockout_is_told_once(app, smtp_server):
     for _ in range(app.config["LOGIN_MAX_FAILURES"] + 3):
         post_login(client, "alice", "wrong-guess", ip="192.0.2.66")
     drain(app)
-    arrived(smtp_server, "alice@example.com", messages.NOTICES["locked"][0])
+    arrived(smtp_server, "alice@example.com", str(messages.NOTICES["locked"][0]))
 
 
 @pytest.mark.db
@@ -155,7 +157,7 @@ def test_the_api_forgot_and_reset(app, smtp_server):
     response = api.post("/password/forgot", {"email": "alice@example.com"}, buffered=True)
     assert response.status_code == 202
     drain(app)
-    token = link_in(arrived(smtp_server, "alice@example.com", messages.MAIL_RESET_SUBJECT))
+    token = link_in(arrived(smtp_server, "alice@example.com", str(messages.MAIL_RESET_SUBJECT)))
     token = token.rsplit("/", 1)[1]
     body = {"token": token, "new_password": NEW_PASSWORD}
     assert api.post("/password/reset", body).status_code == 204
@@ -168,5 +170,5 @@ def test_an_administrator_sends_a_reset(app, smtp_server):
     result = app.test_cli_runner().invoke(args=["users", "send-reset", "alice"])
     assert result.exit_code == 0, result.output
     drain(app)
-    path = link_in(arrived(smtp_server, "alice@example.com", messages.MAIL_RESET_SUBJECT))
+    path = link_in(arrived(smtp_server, "alice@example.com", str(messages.MAIL_RESET_SUBJECT)))
     assert post_form(app.test_client(), path, new_password=NEW_PASSWORD).status_code == 302

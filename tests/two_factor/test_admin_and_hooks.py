@@ -160,7 +160,7 @@ def test_when_required_an_account_without_it_sets_it_up_first(strict_app, on_ste
     assert auth.register().headers["Location"] == "/user"
     response = client.get("/user")
     assert response.headers["Location"] == "/account/two-factor"
-    assert messages.TWO_FACTOR_ENROL in page_text(client.get(response.headers["Location"]))
+    assert str(messages.TWO_FACTOR_ENROL) in page_text(client.get(response.headers["Location"]))
     assert client.get("/account").headers["Location"] == "/account/two-factor"
     # What setting it up takes stays open.
     assert client.get("/api/v1/me").status_code == 200
@@ -195,7 +195,7 @@ def test_when_required_the_api_says_what_to_do(strict_app):
     assert closed.status_code == 403
     assert closed.get_json()["error"] == {
         "code": "two_factor_required",
-        "message": messages.TWO_FACTOR_ENROL,
+        "message": str(messages.TWO_FACTOR_ENROL),
     }
     setup = client.post(PREFIX + "/two-factor/totp", headers={"X-CSRFToken": token})
     assert setup.status_code == 200

@@ -57,7 +57,7 @@ def test_a_wrong_password_changes_nothing(client, alice, pages, clock, db):
     clock.advance(minutes=30)
     response = pages.reauthenticate("not my password")
     assert response.status_code == 400
-    assert messages.WRONG_CURRENT_PASSWORD in page_text(response)
+    assert str(messages.WRONG_CURRENT_PASSWORD) in page_text(response)
     assert db.sessions.find_one()["authenticated_at"] < clock.at
     assert pages.post("/account/two-factor/totp").status_code == 302
 

@@ -70,7 +70,7 @@ def test_a_wrong_code_keeps_the_setup_pending(client, alice, pages, on_step, db)
     secret = pages.start()
     response = pages.confirm(code_at(secret, on_step.at, steps=3))
     assert response.status_code == 400
-    assert messages.WRONG_CODE in page_text(response)
+    assert str(messages.WRONG_CODE) in page_text(response)
     # The same key is still shown, and its right code turns it on.
     assert " ".join(secret[i : i + 4] for i in range(0, 32, 4)) in page_text(response)
     assert db.users.find_one().get("totp") is None
@@ -106,14 +106,14 @@ def test_setup_while_it_is_on_is_refused(client, enabled, pages, db):
     before = db.users.find_one()["totp"]
     response = pages.post("/account/two-factor/totp")
     assert response.headers["Location"] == "/account/two-factor"
-    assert messages.TWO_FACTOR_ALREADY_ON in page_text(client.get("/account/two-factor"))
+    assert str(messages.TWO_FACTOR_ALREADY_ON) in page_text(client.get("/account/two-factor"))
     assert db.users.find_one()["totp"] == before
 
 
 def test_confirming_without_a_setup_is_refused(client, alice, pages):
     response = pages.confirm("123456")
     assert response.headers["Location"] == "/account/two-factor"
-    assert messages.TOTP_SETUP_GONE in page_text(client.get("/account/two-factor"))
+    assert str(messages.TOTP_SETUP_GONE) in page_text(client.get("/account/two-factor"))
 
 
 def test_a_setup_expires_after_fifteen_minutes(client, alice, pages, on_step):
@@ -153,7 +153,7 @@ def test_turning_it_off_needs_a_current_code(app, client, enabled, pages, on_ste
     on_step.advance(seconds=30)
     wrong = pages.disable(code_at(secret, on_step.at, steps=5))
     assert wrong.status_code == 400
-    assert messages.WRONG_CODE in page_text(wrong)
+    assert str(messages.WRONG_CODE) in page_text(wrong)
     assert db.users.find_one()["totp"]
     response = pages.disable(code_at(secret, on_step.at))
     assert response.headers["Location"] == "/account/two-factor"
@@ -188,14 +188,14 @@ def TwoFactorPagesOf(client):
 def test_a_wrong_recovery_code_does_not_turn_it_off(client, enabled, pages, db):
     response = pages.disable("0000-0000-0000-0000")
     assert response.status_code == 400
-    assert messages.WRONG_RECOVERY_CODE in page_text(response)
+    assert str(messages.WRONG_RECOVERY_CODE) in page_text(response)
     assert db.users.find_one()["totp"]
 
 
 def test_turning_off_what_is_off_says_so(client, alice, pages):
     response = pages.disable("123456")
     assert response.headers["Location"] == "/account/two-factor"
-    assert messages.TWO_FACTOR_NOT_ON in page_text(client.get("/account/two-factor"))
+    assert str(messages.TWO_FACTOR_NOT_ON) in page_text(client.get("/account/two-factor"))
 
 
 @pytest.mark.parametrize(
@@ -217,20 +217,20 @@ def test_an_empty_code_is_asked_for_again(client, alice, pages):
     pages.start()
     response = pages.confirm("")
     assert response.status_code == 400
-    assert messages.ENTER_CODE in page_text(response)
+    assert str(messages.ENTER_CODE) in page_text(response)
 
 
 def test_an_empty_code_does_not_turn_it_off(client, enabled, pages, db):
     response = pages.disable("   ")
     assert response.status_code == 400
-    assert messages.ENTER_CODE_OR_RECOVERY_CODE in page_text(response)
+    assert str(messages.ENTER_CODE_OR_RECOVERY_CODE) in page_text(response)
     assert db.users.find_one()["totp"]
 
 
 def test_no_new_recovery_codes_while_it_is_off(client, alice, pages, db):
     response = pages.post("/account/two-factor/recovery-codes")
     assert response.headers["Location"] == "/account/two-factor"
-    assert messages.TWO_FACTOR_NOT_ON in page_text(client.get("/account/two-factor"))
+    assert str(messages.TWO_FACTOR_NOT_ON) in page_text(client.get("/account/two-factor"))
     assert "recovery_codes" not in db.users.find_one()
 
 

@@ -51,8 +51,8 @@ def test_the_current_code_signs_in(visitor, enabled, on_step, db):
     assert signed_in(visitor)
     assert events(db)[-3:] == ["password_passed", "second_step_passed", "sign_in"]
     activity = page_text(visitor.get("/user"))
-    assert messages.EVENTS["second_step_passed"] in activity
-    assert messages.EVENTS["password_passed"] in activity
+    assert str(messages.EVENTS["second_step_passed"]) in activity
+    assert str(messages.EVENTS["password_passed"]) in activity
 
 
 @pytest.mark.parametrize("steps", [-1, 1])
@@ -88,7 +88,7 @@ def test_a_wrong_code_says_so(visitor, enabled, on_step, db):
         response
     )
     assert events(db)[-1] == "second_step_failed"
-    assert messages.EVENTS["second_step_failed"] == "Failed second sign-in step (wrong code)"
+    assert str(messages.EVENTS["second_step_failed"]) == "Failed second sign-in step (wrong code)"
 
 
 @pytest.mark.db
@@ -136,13 +136,13 @@ def test_a_recovery_code_signs_in_once_and_says_how_many_remain(app, visitor, en
     assert signed_in(visitor)
     assert len(db.users.find_one()["recovery_codes"]) == 9
     assert events(db)[-3:] == ["password_passed", "recovery_code_used", "sign_in"]
-    assert messages.EVENTS["recovery_code_used"] in page_text(visitor.get("/user"))
+    assert str(messages.EVENTS["recovery_code_used"]) in page_text(visitor.get("/user"))
     # Used up.
     again = app.test_client()
     AuthActions(again).login()
     used = TwoFactorPages(again).recovery(codes[3])
     assert used.status_code == 401
-    assert messages.WRONG_RECOVERY_CODE in page_text(used)
+    assert str(messages.WRONG_RECOVERY_CODE) in page_text(used)
     assert TwoFactorPages(again).recovery(codes[4].replace("-", " ")).status_code == 302
 
 
@@ -177,7 +177,7 @@ def test_the_pending_sign_in_expires_after_five_minutes(visitor, enabled, on_ste
     on_step.advance(minutes=5, seconds=1)
     response = TwoFactorPages(visitor).code(code_at(secret, on_step.at))
     assert response.headers["Location"].startswith("/auth/login")
-    assert messages.SECOND_STEP_EXPIRED in page_text(visitor.get(response.headers["Location"]))
+    assert str(messages.SECOND_STEP_EXPIRED) in page_text(visitor.get(response.headers["Location"]))
     assert not signed_in(visitor)
 
 

@@ -48,8 +48,8 @@ def test_the_summary_comes_before_the_heading(auth):
 def test_a_page_level_error_is_in_the_summary_once(auth, alice):
     page = page_text(auth.login("alice", "wrong-" + PASSWORD))
     assert "<title>Error: Sign in · flaskr</title>" in page
-    assert summary_items(page) == [messages.INCORRECT_LOGIN]
-    assert page.count(messages.INCORRECT_LOGIN) == 1
+    assert summary_items(page) == [str(messages.INCORRECT_LOGIN)]
+    assert page.count(str(messages.INCORRECT_LOGIN)) == 1
 
 
 def test_the_account_page_links_the_wrong_password_to_its_field(app, alice):
