@@ -53,7 +53,9 @@ def switch():
     """Remember the chosen language in a cookie (and on the account), then go back."""
     back = safe_next(request.form.get("next")) or "/"
     answer = redirect(back, 303)
-    language = chosen(request.form.get("lang"))
+    # One code, from the list: a repeated or unknown field changes nothing.
+    asked = request.form.getlist("lang")
+    language = chosen(asked[0]) if len(asked) == 1 else None
     if language is None:
         return answer  # an unknown code changes nothing
     answer.set_cookie(
