@@ -1,5 +1,5 @@
 """Every page the app serves passes axe-core with no serious or critical violation, and fits
-the screen of a laptop and of a phone (nothing wider than the viewport).
+the screen of a laptop and of a phone (nothing wider than the viewport), in every language.
 
 The pages are found in the app's URL map, so a page added later is checked without editing
 this file; the states a person meets (errors, messages, error pages) are visited by hand.
@@ -19,6 +19,8 @@ pytestmark = pytest.mark.realdb
 
 # Routes a browser never visits as pages: static files and JSON (the API, the probes).
 NOT_PAGES = ("/static/", "/api/", "/healthz", "/readyz")
+# The walks run in each shipped language: longer German words must fit a phone too.
+LANGUAGES = ("en", "nl", "de")
 
 
 def html_pages(live_server) -> list[str]:
@@ -62,18 +64,29 @@ def screen(request, browse):
     return browse.open(viewport=VIEWPORTS[request.param])
 
 
-def test_every_page_signed_out(screen, a11y, live_server):
+def in_language(page, live_server, lang: str) -> None:
+    """Choose `lang` as the footer's switch does: its cookie, for every later page."""
+    page.context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_signed_out(screen, a11y, live_server, lang):
+    in_language(screen, live_server, lang)
     paths = html_pages(live_server)
     assert {"/", "/auth/login", "/auth/register", "/user"} <= set(paths)
     seen = visit_all(screen, a11y, paths)
     assert len(seen) == len(paths)
+    assert screen.locator("html").get_attribute("lang") == lang
 
 
-def test_every_page_signed_in(screen, a11y, live_server):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_signed_in(screen, a11y, live_server, lang):
     username = live_server.create_user()
     sign_in(screen, a11y, username, path="/auth/login")
+    in_language(screen, live_server, lang)
     seen = visit_all(screen, a11y, html_pages(live_server))
     assert any(url.endswith("/user") for url in seen)
+    assert screen.locator("html").get_attribute("lang") == lang
 
 
 def test_error_page(screen, a11y):
@@ -88,7 +101,7 @@ def test_an_expired_form_is_shown_again(screen, a11y):
     screen.goto("/auth/login")
     a11y(screen)
     # A stale or forged CSRF token: nothing is done, the form comes back saying why.
-    screen.locator("input[name=csrf_token]").evaluate("el => el.value = 'forged'")
+    screen.locator("form.card input[name=csrf_token]").evaluate("el => el.value = 'forged'")
     screen.get_by_label("Username").fill("someone")
     screen.get_by_label("Password", exact=True).fill(PASSWORD)
     press(screen, "Sign in")
