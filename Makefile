@@ -26,7 +26,7 @@ CATALOGUES := flaskr/translations
 PO := $(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-%.mo: %.po $(VENV)/.run
+%.mo: %.po | $(VENV)/.run
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 # Every marked sentence of the code and the templates, to messages.pot (babel.cfg says where).

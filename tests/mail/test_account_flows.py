@@ -88,16 +88,21 @@ def test_a_reset_requested_while_the_relay_is_down_arrives_once_it_is_back(app, 
     assert post_form(app.test_client(), path, new_password=NEW_PASSWORD).status_code == 302
 
 
+def register(browser, username: str, email: str):
+    """Post the registration form with an address (and a good password)."""
+    data = {
+        "username": username,
+        "password": PASSWORD,
+        "email": email,
+        "csrf_token": csrf_token(browser, "/auth/register"),
+    }
+    return browser.post("/auth/register", data=data)
+
+
 @pytest.mark.db
 def test_register_confirm_and_sign_in_with_the_address(app, smtp_server):
     browser = app.test_client()
-    data = {
-        "username": "alice",
-        "password": PASSWORD,
-        "email": "Alice@Example.com",
-        "csrf_token": csrf_token(browser, "/auth/register"),
-    }
-    assert browser.post("/auth/register", data=data).status_code == 302
+    assert register(browser, "alice", "Alice@Example.com").status_code == 302
     drain(app)
     mail = arrived(smtp_server, "Alice@Example.com", str(messages.MAIL_CONFIRM_SUBJECT))
     path = link_in(mail)

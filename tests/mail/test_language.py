@@ -7,9 +7,9 @@ import pytest
 
 from flaskr.identity import users
 from tests.support.email import PUBLIC_URL, add_user, forgot
-from tests.support.web import IPHONE, PASSWORD, csrf_token, post_login, signed_in_client
+from tests.support.web import IPHONE, PASSWORD, post_login, signed_in_client
 
-from .test_account_flows import arrived, drain, text_of
+from .test_account_flows import arrived, drain, register, text_of
 
 
 @pytest.fixture
@@ -70,13 +70,7 @@ def test_an_account_without_a_language_gets_english(app, smtp_server):
 def test_registering_on_a_dutch_page_sends_the_confirmation_in_dutch(app, smtp_server):
     browser = app.test_client()
     browser.set_cookie("lang", "nl")
-    data = {
-        "username": "bram",
-        "password": PASSWORD,
-        "email": "bram@example.com",
-        "csrf_token": csrf_token(browser, "/auth/register"),
-    }
-    assert browser.post("/auth/register", data=data).status_code == 302
+    assert register(browser, "bram", "bram@example.com").status_code == 302
     drain(app)
     mail = arrived(smtp_server, "bram@example.com", "Bevestig uw e-mailadres")
     assert "binnen 24 uur en druk op de knop" in text_of(mail)
