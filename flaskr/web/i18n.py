@@ -9,15 +9,15 @@ language, the one their mail is written in.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
-from flask_babel import Babel, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
+from ..extensions import babel
 from ..identity import accounts
 from .context import account, actor, settings
 from .paths import safe_next
 
 bp = Blueprint("i18n", __name__)
-babel = Babel()
 
 COOKIE = "lang"
 # Browsers keep a cookie at most 400 days; the choice lasts as long as they allow.
@@ -27,7 +27,7 @@ NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch"}
 
 
 def languages() -> tuple[str, ...]:
-    """The language codes this site offers (LANGUAGES), the default first if it is one."""
+    """The language codes this site offers (LANGUAGES)."""
     return tuple(str(code) for code in current_app.config["LANGUAGES"])
 
 
