@@ -27,7 +27,7 @@ PO := $(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
 %.mo: %.po | $(VENV)/.run
-	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+	$(BIN)/pybabel compile -i $< -o $@
 
 # Every marked sentence of the code and the templates, to messages.pot (babel.cfg says where).
 translations-extract: $(VENV)/.run
@@ -36,8 +36,8 @@ translations-extract: $(VENV)/.run
 
 # Merge messages.pot into each language's .po: new sentences to translate, old ones dropped.
 translations-update: translations-extract
-	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-location \
-	  --width 100 --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --width 100 \
+	  --ignore-obsolete --no-fuzzy-matching
 
 translations-compile: $(MO)
 

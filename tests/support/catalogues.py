@@ -24,4 +24,4 @@ def compile_stale() -> None:
         with po.open("rb") as source:
             catalog = read_po(source, locale=po.parts[-3])
         with mo.open("wb") as target:
-            write_mo(target, catalog, use_fuzzy=True)
+            write_mo(target, catalog)
