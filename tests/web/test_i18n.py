@@ -212,3 +212,27 @@ def test_the_api_keeps_its_codes_and_translates_its_messages(client):
 def test_the_command_line_stays_english(app):
     with app.app_context():
         assert str(messages.INCORRECT_LOGIN).startswith("Your login details")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "4 March 2026, 05:06 UTC"),
+        ("nl", "4 maart 2026, 05:06 UTC"),
+        ("de", "4. März 2026, 05:06 UTC"),
+    ],
+)
+def test_times_read_in_the_page_language(app, lang, text):
+    from datetime import datetime
+
+    from flaskr.web.filters import when
+
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        assert when(datetime(2026, 3, 4, 5, 6, 7)) == text
+
+
+def test_zxcvbn_feedback_is_translated_too(client):
+    data = {"username": "someone", "password": "password1", "csrf_token": csrf_token(client)}
+    page = page_text(client.post("/auth/register", data=data, headers={"Accept-Language": "nl"}))
+    assert "Dit is een heel veelgebruikt wachtwoord." in page
+    assert "Voeg nog een of twee woorden toe." in page
