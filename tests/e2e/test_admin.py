@@ -94,7 +94,7 @@ def test_a_disabled_user_is_signed_out_at_their_next_request(browse, page, a11y,
     a11y(elsewhere)
     expect(elsewhere).to_have_url(re.compile(r"/auth/login\?next="))
     sign_in(elsewhere, a11y, victim)
-    expect(elsewhere.get_by_role("alert")).to_contain_text(messages.INCORRECT_LOGIN)
+    expect(elsewhere.get_by_role("alert")).to_contain_text(str(messages.INCORRECT_LOGIN))
 
 
 def test_an_action_without_a_recent_password_asks_for_it(page, a11y, live_server):
@@ -111,7 +111,7 @@ def test_an_action_without_a_recent_password_asks_for_it(page, a11y, live_server
     press(page, "Grant the admin role")
     a11y(page)
     expect(page).to_have_url(re.compile(r"/auth/reauthenticate\?next="))
-    expect(page.get_by_role("status")).to_have_text(messages.ADMIN_REAUTH)
+    expect(page.get_by_role("status")).to_have_text(str(messages.ADMIN_REAUTH))
     assert users.roles(live_server.db.users.find_one({"username": other})) == []
     page.get_by_label("Password").fill(PASSWORD)
     press(page, "Confirm")
@@ -210,7 +210,7 @@ def test_every_admin_page_and_state_passes_axe(page, a11y, live_server):
         assert refused.value.status == 409
         a11y(page)
         # A refusal is an error: in the summary, which has the focus.
-        expect(page.locator("#error-summary")).to_contain_text(messages.LAST_ADMIN)
+        expect(page.locator("#error-summary")).to_contain_text(str(messages.LAST_ADMIN))
         expect(page.locator("#error-summary")).to_be_focused()
     finally:
         with live_server.app.app_context():

@@ -117,7 +117,7 @@ def test_wrong_credentials_show_the_exact_generic_message(page, a11y, live_serve
     if who == "unknown user":
         username = "nobody-" + username
     sign_in(page, a11y, username, PASSWORD + "x" * (who == "wrong password"), path="/auth/login")
-    expect(page.get_by_role("alert")).to_contain_text(messages.INCORRECT_LOGIN)
+    expect(page.get_by_role("alert")).to_contain_text(str(messages.INCORRECT_LOGIN))
     expect(page).to_have_url(re.compile(r"/auth/login$"))
     # The username stays filled in; the password never comes back from the server.
     expect(page.get_by_label("Username")).to_have_value(username)
@@ -257,6 +257,6 @@ def test_account_page_changes_the_password(page, a11y, live_server):
     sign_out(page)
     a11y(page)
     sign_in(page, a11y, username, PASSWORD, path="/auth/login")
-    expect(page.get_by_role("alert")).to_contain_text(messages.INCORRECT_LOGIN)
+    expect(page.get_by_role("alert")).to_contain_text(str(messages.INCORRECT_LOGIN))
     sign_in(page, a11y, username, NEW_PASSWORD)
     expect(page).to_have_url(re.compile(r"/user$"))
