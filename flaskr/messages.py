@@ -5,7 +5,7 @@ the same way wherever it is met. Each is looked up in the message catalogue of t
 language (flaskr/translations/, README "Translations"): a sentence here is a lazy string,
 translated when it is read; sentences with a number or a name are functions, translated when
 called. (The templates' own headings and labels are marked in the templates.) Outside a
-request, as on the command line, every sentence is English.
+request, as on the command line, every sentence is in BABEL_DEFAULT_LOCALE (English).
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from __future__ import annotations
 import math
 
 from flask_babel import gettext, ngettext
+
+# `_("...")`: a sentence looked up when it is read, in that answer's language; `pybabel
+# extract` finds `_`, `gettext` and `ngettext` calls without being told.
 from flask_babel import lazy_gettext as _
 
 # Signing in.
