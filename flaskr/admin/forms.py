@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations
 from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -19,7 +20,16 @@ SEARCH_MAX = 254  # the longest address there is; names are shorter
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class SearchForm(Form):
+class GetForm(Form):
+    """A search read from the query string (no CSRF): WTForms' own messages in the page's
+    language, as Flask-WTF gives its forms."""
+
+    class Meta:
+        def get_translations(self, form):
+            return translations
+
+
+class SearchForm(GetForm):
     """The users list's search box: the start of a username or of a confirmed address."""
 
     q = TextField(
@@ -47,7 +57,7 @@ def _a_time(form, field) -> None:
         field.parsed = None
 
 
-class TrailForm(Form):
+class TrailForm(GetForm):
     """The audit trail's filters: each one set narrows the list."""
 
     event = SelectField(_("Event"), default="")
