@@ -49,6 +49,11 @@ DEFAULTS: dict[str, object] = {
     "REAUTH_MINUTES": 10,
     # ENCRYPTION_KEY has no default: it is generated once into instance/, like SECRET_KEY.
     "ENCRYPTION_OLD_KEYS": (),
+    # The address people use; passkeys take their RP ID and origin from it, never from a request.
+    "PUBLIC_URL": None,
+    # Passkeys (identity/relying_party.py, ceremonies.py, passkeys.py).
+    "WEBAUTHN_RP_ID": None,
+    "WEBAUTHN_RP_NAME": "flaskr",
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)

@@ -119,7 +119,8 @@ TWO_FACTOR_NOT_ON = "Two-factor sign-in is off."
 TOTP_SETUP_GONE = "That setup has expired or was replaced. Please start again."
 ENTER_CODE_OR_RECOVERY_CODE = "Enter a code from your authenticator app, or a recovery code."
 TWO_FACTOR_ENROL = (
-    "Every account here signs in with two factors. Please set up an authenticator app to continue."
+    "Every account here signs in with two factors. Please set up an authenticator app or a "
+    "passkey to continue."
 )
 
 
@@ -133,6 +134,44 @@ def few_recovery_codes(left: int) -> str:
         return "You have no recovery codes left. Make new ones so you are not locked out."
     unit = "code" if left == 1 else "codes"
     return f"You have only {left} recovery {unit} left. Make new ones so you are not locked out."
+
+
+# Passkeys.
+PASSKEYS_UNAVAILABLE = "Passkeys are not available on this site."
+PASSKEY_REFUSED = "That passkey was not accepted."
+PASSKEY_EXPIRED = "That took too long, or was tried already. Please try again."
+PASSKEY_EXISTS = "That passkey is registered already."
+PASSKEY_NOT_FOUND = "You have no such passkey."
+NO_PASSKEYS = "You have no passkeys."
+PASSKEY_NAME_REQUIRED = "Give the passkey a name."
+PASSKEY_NAME_CONTROL = "A passkey's name must not contain control characters."
+PASSKEY_SIGN_IN_EXPIRED = "No sign-in is waiting for a passkey. Please sign in again."
+# Said by the browser side (static/passkeys.js), which reads them from the page.
+PASSKEY_CANCELLED = "No passkey was used: the request was cancelled or timed out."
+PASSKEY_UNSUPPORTED = "This browser cannot use passkeys here."
+PASSKEY_FAILED_TO_SEND = (
+    "The passkey could not be sent. Please check your connection and try again."
+)
+
+
+def passkey_name_too_long(longest: int) -> str:
+    return f"A passkey's name may be at most {longest} characters long."
+
+
+def too_many_passkeys(most: int) -> str:
+    return f"You have {most} passkeys already. Remove one to add another."
+
+
+def passkey_added(name: str) -> str:
+    return f"The passkey “{name}” has been added."
+
+
+def passkey_renamed(name: str) -> str:
+    return f"The passkey is now called “{name}”."
+
+
+def passkey_removed(name: str) -> str:
+    return f"The passkey “{name}” has been removed. It no longer signs you in."
 
 
 # Form bodies.
@@ -191,7 +230,14 @@ EVENTS = {
     "two_factor_disabled": "Two-factor sign-in turned off",
     "recovery_codes_regenerated": "New recovery codes made",
     "two_factor_reset": "Two-factor sign-in removed",
-    "reauthenticated": "Password confirmed for a sensitive change",
+    "reauthenticated": "Identity confirmed for a sensitive change",
+    "passkey_added": "Passkey added",
+    "passkey_renamed": "Passkey renamed",
+    "passkey_removed": "Passkey removed",
+    "passkey_sign_in": "Signed in with a passkey (no password)",
+    "passkey_failed": "A passkey was refused",
+    "passkey_sign_count_went_back": "A passkey was refused: its use count went back, so it may "
+    "have been copied",
 }
 
 # Who made a change, as "Recent activity" says it (actor "self" says nothing).

@@ -24,7 +24,10 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    username = username_field("Username", messages.ENTER_USERNAME, new=False)
+    # "webauthn": the browser also offers passkeys in the field's autofill (static/passkeys.js).
+    username = username_field(
+        "Username", messages.ENTER_USERNAME, new=False, autocomplete="username webauthn"
+    )
     password = current_password_field("Password", messages.ENTER_PASSWORD)
     remember = BooleanField("Keep me signed in on this device")
 

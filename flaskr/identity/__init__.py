@@ -6,7 +6,15 @@ in what they know (an address, a device, the time) and get plain answers back.
 
 from __future__ import annotations
 
-from . import audit, sessions, signin, throttle, users
+from . import audit, challenges, passkeys, sessions, signin, throttle, users
 
 # Every index the identity core's collections need; `create_app` hands them to db.py.
-INDEXES = [*users.INDEXES, *sessions.INDEXES, *throttle.INDEXES, *audit.INDEXES, *signin.INDEXES]
+INDEXES = [
+    *users.INDEXES,
+    *sessions.INDEXES,
+    *throttle.INDEXES,
+    *audit.INDEXES,
+    *signin.INDEXES,
+    *passkeys.INDEXES,
+    *challenges.INDEXES,
+]

@@ -48,6 +48,13 @@ TWO_FACTOR_DISABLED = "two_factor_disabled"
 RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
 TWO_FACTOR_RESET = "two_factor_reset"
 REAUTHENTICATED = "reauthenticated"
+# Passkeys.
+PASSKEY_ADDED = "passkey_added"
+PASSKEY_RENAMED = "passkey_renamed"
+PASSKEY_REMOVED = "passkey_removed"
+PASSKEY_SIGN_IN = "passkey_sign_in"
+PASSKEY_FAILED = "passkey_failed"
+PASSKEY_SIGN_COUNT = "passkey_sign_count_went_back"
 
 
 @dataclass(frozen=True)

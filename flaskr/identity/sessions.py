@@ -5,7 +5,8 @@ made, and the sign-in before this one), so loading one is a single find by `_id`
 no second query. That copy stays honest because an account's sessions end whenever the account is
 disabled or deleted (accounts.py), and a sign-in that races with either ends its own new
 session (signin.start_session). Usernames never change. The two-factor summary (on or off,
-recovery codes left) is copied again into every session of the account by each change to it.
+recovery codes left, passkeys) is copied again into every session of the account by each
+change to it.
 A session also knows when its user last gave their password (`authenticated_at`), which
 sensitive changes ask to be recent.
 """
@@ -21,7 +22,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..db import Index, collection
-from . import devices, users
+from . import devices, passkeys, users
 
 INDEXES = [
     Index("sessions", "user_id", name="user_id"),
@@ -71,10 +72,12 @@ def _carried(user: dict[str, Any], *, previous_login_at: datetime | None) -> dic
 
 
 def two_factor_summary(user: dict[str, Any]) -> dict[str, Any]:
-    """What a session keeps of its user's two-factor sign-in: on or off, codes left."""
+    """What a session keeps of its user's two-factor sign-in: the authenticator app on or off,
+    recovery codes left, how many passkeys."""
     return {
         "two_factor": users.totp_secret(user) is not None,
         "recovery_codes_left": len(users.recovery_codes(user)),
+        "passkeys": passkeys.count(user["_id"]),
     }
 
 
@@ -132,6 +135,7 @@ _LOAD = (
     "authenticated_at",
     "two_factor",
     "recovery_codes_left",
+    "passkeys",
 )
 
 

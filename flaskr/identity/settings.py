@@ -9,6 +9,7 @@ from typing import Any
 
 from .factors import Factor
 from .policy import Policy
+from .relying_party import RelyingParty
 from .secrets_box import Keyring
 from .sessions import Lifetimes
 from .throttle import Limits
@@ -30,6 +31,8 @@ class Settings:
     recovery_codes: int = 10
     totp_issuer: str = "flaskr"
     reauth_within: timedelta = timedelta(minutes=10)
+    # Passkeys: the site they belong to (None: not configured, so none are offered).
+    relying_party: RelyingParty | None = None
 
     @classmethod
     def from_config(
@@ -46,6 +49,7 @@ class Settings:
             recovery_codes=int(config["RECOVERY_CODES"]),
             totp_issuer=str(config["TOTP_ISSUER"]),
             reauth_within=timedelta(minutes=float(config["REAUTH_MINUTES"])),
+            relying_party=RelyingParty.from_config(config),
         )
 
     def factor(self, name: str) -> Factor | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired
 
 from .. import messages
-from ..web.fields import code_field
+from ..web.fields import TextField, code_field
 
 
 class ConfirmForm(FlaskForm):
@@ -19,3 +20,8 @@ class DisableForm(FlaskForm):
         messages.ENTER_CODE_OR_RECOVERY_CODE,
         recovery=True,
     )
+
+
+class PasskeyNameForm(FlaskForm):
+    # The page renders one input per passkey itself (each with its own id); this reads it.
+    name = TextField("Name", validators=[DataRequired(messages.PASSKEY_NAME_REQUIRED)])

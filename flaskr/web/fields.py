@@ -100,13 +100,15 @@ def _not_longer_than_a_password(message: str):
     return check
 
 
-def username_field(label: str, required: str, *, new: bool) -> TextField:
+def username_field(
+    label: str, required: str, *, new: bool, autocomplete: str = "username"
+) -> TextField:
     """A username: chosen under the policy (`new`), or typed to sign in."""
     rule = username_rules if new else _not_longer_than_a_password(messages.USERNAME_TOO_LONG)
     return TextField(
         label,
         validators=[DataRequired(required), rule],
-        render_kw={"autocomplete": "username"},
+        render_kw={"autocomplete": autocomplete},
         longest=lambda policy: policy.username_max,
     )
 

@@ -10,7 +10,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 
 from .. import messages
 from ..extensions import login_manager
-from ..identity import clock, sessions, signin, users
+from ..identity import clock, passkey_signin, sessions, signin, users
 from .context import FACTORS, account, actor, settings
 
 PENDING_KEY = "_pending_sign_in"
@@ -66,6 +66,16 @@ class SignedInUser(UserMixin):
     @property
     def recovery_codes_left(self) -> int:
         return int(self.session.get("recovery_codes_left") or 0)
+
+    @property
+    def passkeys(self) -> int:
+        """How many passkeys the account has."""
+        return int(self.session.get("passkeys") or 0)
+
+    @property
+    def second_factor(self) -> bool:
+        """Whether a password alone does not sign the account in (an app or a passkey)."""
+        return self.two_factor or self.passkeys > 0
 
     @property
     def doc(self) -> dict[str, Any]:
@@ -134,10 +144,37 @@ def reauthenticate(password: str) -> bool | signin.Throttled:
     confirmed = signin.reauthenticate(
         account(current_user), current_user.session_id, password, actor=actor(), settings=settings()
     )
+    return _fresh(confirmed)
+
+
+def _fresh(confirmed):
     if confirmed is True:
         # This request's copy of the session too, for a redirect that reads it at once.
         current_user.session["authenticated_at"] = clock.now()
     return confirmed
+
+
+def reauthenticate_with_passkey(credential: Any, binding: str) -> bool | signin.Expired:
+    """Whether `credential` is a passkey of the signed-in user, answering this browser's
+    (`binding`) re-authentication challenge; if so, as `reauthenticate`."""
+    confirmed = passkey_signin.reauthenticate(
+        account(current_user),
+        current_user.session_id,
+        credential,
+        binding=binding,
+        actor=actor(),
+        settings=settings(),
+    )
+    return _fresh(confirmed)
+
+
+def sign_in_with_passkey(credential: Any, remember: bool, binding: str) -> Outcome:
+    """The passwordless sign-in: a passkey answering this browser's (`binding`) challenge."""
+    session.pop(PENDING_KEY, None)
+    outcome = passkey_signin.sign_in(
+        credential, binding=binding, remember=remember, actor=actor(), settings=settings()
+    )
+    return _signed_in(outcome)
 
 
 def recently_authenticated() -> bool:
