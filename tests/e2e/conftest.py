@@ -11,7 +11,9 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pymongo
@@ -69,30 +71,35 @@ class LiveServer:
         return username
 
 
-@pytest.fixture(scope="session")
-def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
-    """The app in a threaded werkzeug server on a free loopback port, on its own database."""
-    require_tools()
-    real_server = request.getfixturevalue("real_server")
+@contextmanager
+def serving(real_server: str, instance: Path, host: str = "127.0.0.1") -> Iterator[LiveServer]:
+    """The app in a threaded werkzeug server on a free loopback port, on its own database,
+    browsed as http://HOST:PORT; a `host` other than the address is also its PUBLIC_URL
+    (WebAuthn needs a name: `localhost`)."""
     name = f"flaskr_e2e_{uuid.uuid4().hex[:12]}"
     uri = with_database(real_server, name)
+    # The port is known once the socket is bound, and the app's PUBLIC_URL needs it.
+    apps: list[Any] = []
+    server = make_server("127.0.0.1", 0, lambda env, start: apps[0](env, start), threaded=True)
+    url = f"http://{host}:{server.server_port}"
+    config = {
+        "SECRET_KEY": "e2e-only-secret-key",
+        "MONGO_URI": uri,
+        "MONGO_TIMEOUT_MS": 3000,
+        "BCRYPT_ROUNDS": 4,
+    }
+    if host != "127.0.0.1":
+        config["PUBLIC_URL"] = url
     with pytest.MonkeyPatch.context() as mp:
         # A private instance folder: a developer's instance/config.py must not leak in.
-        mp.setenv("FLASKR_INSTANCE_PATH", str(tmp_path_factory.mktemp("e2e-instance")))
-        app = create_app(
-            {
-                "SECRET_KEY": "e2e-only-secret-key",
-                "MONGO_URI": uri,
-                "MONGO_TIMEOUT_MS": 3000,
-                "BCRYPT_ROUNDS": 4,
-            }
-        )
-    server = make_server("127.0.0.1", 0, body_closed_at_once(app), threaded=True)
+        mp.setenv("FLASKR_INSTANCE_PATH", str(instance))
+        app = create_app(config)
+    apps.append(body_closed_at_once(app))
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", client[name])
+        yield LiveServer(app, url, client[name])
     finally:
         server.shutdown()
         thread.join(10)
@@ -100,6 +107,15 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
         app.extensions["flaskr.mongo"].close()
         client.drop_database(name)
         client.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
+    """The app in a threaded werkzeug server on a free loopback port, on its own database."""
+    require_tools()
+    real_server = request.getfixturevalue("real_server")
+    with serving(real_server, tmp_path_factory.mktemp("e2e-instance")) as live:
+        yield live
 
 
 @pytest.fixture(scope="session")
@@ -192,13 +208,20 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def browse(browser, live_server, request) -> Iterator[Browser]:
-    """Opens tabs; at the end, fails the test if a page it loaded was not checked by axe."""
-    opened = Browser(browser, live_server.url)
+@contextmanager
+def browsing(browser: Any, url: str, request: Any) -> Iterator[Browser]:
+    """Tabs on `url`; at the end, fails the test if a page it loaded was not checked by axe."""
+    opened = Browser(browser, url)
     yield opened
     # A test that failed midway left its last page unchecked: that is not news.
     opened.close(check=not getattr(request.node, "e2e_call_failed", False))
+
+
+@pytest.fixture
+def browse(browser, live_server, request) -> Iterator[Browser]:
+    """Opens tabs; at the end, fails the test if a page it loaded was not checked by axe."""
+    with browsing(browser, live_server.url, request) as opened:
+        yield opened
 
 
 @pytest.fixture
