@@ -197,3 +197,13 @@ def test_required_two_factor_is_met_by_a_passkey(make_app, device):
     add_passkey(client, device)
     assert client.get("/account").status_code == 200
     assert messages.TWO_FACTOR_ENROL.endswith("an authenticator app or a passkey to continue.")
+
+
+@pytest.mark.db
+def test_the_administrators_reset_removes_the_passkeys(app, runner, passkey, db):
+    result = runner.invoke(args=["users", "reset-two-factor", "alice"])
+    assert (
+        result.stdout == "Removed the two-factor sign-in of alice; their password alone signs in.\n"
+    )
+    assert db.passkeys.count_documents({}) == 0
+    assert AuthActions(app.test_client()).login().headers["Location"] == "/user"
