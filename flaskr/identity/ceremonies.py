@@ -136,6 +136,11 @@ def request_options(
     return options_to_json_dict(options)
 
 
+def _expected(rp: RelyingParty, challenge: bytes) -> dict[str, Any]:
+    """What an answer must have signed: this challenge, for this site (never the request's)."""
+    return {"expected_challenge": challenge, "expected_rp_id": rp.id, "expected_origin": rp.origin}
+
+
 def verify_registration(
     rp: RelyingParty, credential: Any, *, user_id: ObjectId, binding: str, now: datetime
 ) -> passkeys.NewCredential:
@@ -144,12 +149,7 @@ def verify_registration(
     challenge = take(credential, binding=binding, purpose=REGISTER, user_id=user_id, now=now)
     try:
         parsed = parse_registration_credential_json(credential)
-        verified = verify_registration_response(
-            credential=parsed,
-            expected_challenge=challenge,
-            expected_rp_id=rp.id,
-            expected_origin=rp.origin,
-        )
+        verified = verify_registration_response(credential=parsed, **_expected(rp, challenge))
     except UNVERIFIABLE:
         raise NotVerified(user_id) from None
     transports = tuple(t.value for t in parsed.response.transports or ())
@@ -188,9 +188,7 @@ def verify_assertion(
         parsed = parse_authentication_credential_json(credential)
         result = verify_authentication_response(
             credential=parsed,
-            expected_challenge=challenge,
-            expected_rp_id=rp.id,
-            expected_origin=rp.origin,
+            **_expected(rp, challenge),
             credential_public_key=stored["public_key"],
             # 0: the sign count is checked below, atomically with storing it.
             credential_current_sign_count=0,

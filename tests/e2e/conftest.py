@@ -208,20 +208,46 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@dataclass
+class Watched:
+    """A tab that enforces the pages' Content-Security-Policy and injects nothing (no axe):
+    the console and script errors it met, and every URL it asked for."""
+
+    page: Any
+    problems: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def only_from(self, origin: str) -> bool:
+        return all(url.startswith(origin) for url in self.requests)
+
+
 @contextmanager
-def browsing(browser: Any, url: str, request: Any) -> Iterator[Browser]:
-    """Tabs on `url`; at the end, fails the test if a page it loaded was not checked by axe."""
-    opened = Browser(browser, url)
-    yield opened
-    # A test that failed midway left its last page unchecked: that is not news.
-    opened.close(check=not getattr(request.node, "e2e_call_failed", False))
+def strict_tab(browser: Any, url: str) -> Iterator[Watched]:
+    """A watched tab on `url`, in a context of its own, closed at the end."""
+    context = browser.new_context(base_url=url)
+    tab = Watched(context.new_page())
+    tab.page.on("console", lambda m: tab.problems.append(m.text) if m.type == "error" else None)
+    tab.page.on("pageerror", lambda e: tab.problems.append(str(e)))
+    tab.page.on("request", lambda r: tab.requests.append(r.url))
+    try:
+        yield tab
+    finally:
+        context.close()
 
 
 @pytest.fixture
-def browse(browser, live_server, request) -> Iterator[Browser]:
+def site(live_server) -> LiveServer:
+    """The server the tabs browse; a test module may serve the app another way."""
+    return live_server
+
+
+@pytest.fixture
+def browse(browser, site, request) -> Iterator[Browser]:
     """Opens tabs; at the end, fails the test if a page it loaded was not checked by axe."""
-    with browsing(browser, live_server.url, request) as opened:
-        yield opened
+    opened = Browser(browser, site.url)
+    yield opened
+    # A test that failed midway left its last page unchecked: that is not news.
+    opened.close(check=not getattr(request.node, "e2e_call_failed", False))
 
 
 @pytest.fixture

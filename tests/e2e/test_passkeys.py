@@ -17,7 +17,7 @@ from flaskr import messages
 from flaskr.identity import clock as app_clock
 
 from .browser import expect, require_tools, skip_without_tools
-from .conftest import browsing, serving
+from .conftest import serving, strict_tab
 from .test_flows import press, sign_in, sign_out
 
 skip_without_tools()
@@ -34,19 +34,9 @@ def passkey_server(request, tmp_path_factory):
 
 
 @pytest.fixture
-def tabs(browser, passkey_server, request):
-    with browsing(browser, passkey_server.url, request) as opened:
-        yield opened
-
-
-@pytest.fixture
-def page(tabs):
-    return tabs.open()
-
-
-@pytest.fixture
-def a11y(tabs):
-    return tabs.check
+def site(passkey_server):
+    """The tabs of this module browse the app at http://localhost:PORT."""
+    return passkey_server
 
 
 class Authenticator:
@@ -331,14 +321,8 @@ def test_the_pages_keep_their_content_security_policy_and_autofill_signs_in(
 ):
     """The script is the site's own file: no inline script, nothing from elsewhere, no console
     error; and a passkey offered in the username field's autofill signs in by itself."""
-    context = browser.new_context(base_url=passkey_server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    try:
+    with strict_tab(browser, passkey_server.url) as tab:
+        page = tab.page
         username, device = start(page, lambda _: None, passkey_server)
         add_passkey(page, lambda _: None, "Autofill")
         sign_out(page)
@@ -347,7 +331,5 @@ def test_the_pages_keep_their_content_security_policy_and_autofill_signs_in(
         page.wait_for_url(re.compile(r"/user$"))
         expect(page.get_by_role("heading", level=1)).to_have_text(username)
         assert len(device.credentials()) == 1
-    finally:
-        context.close()
-    assert problems == []
-    assert all(url.startswith(passkey_server.url) for url in requests), requests
+    assert tab.problems == []
+    assert tab.only_from(passkey_server.url), tab.requests

@@ -101,18 +101,8 @@ class SoftAuthenticator:
         )
         attestation = encode_cbor({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
-        return {
-            "id": b64(key.id),
-            "rawId": b64(key.id),
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": b64(client_data),
-                "attestationObject": b64(attestation),
-                "transports": ["internal"],
-            },
-        }
+        response = {"attestationObject": b64(attestation), "transports": ["internal"]}
+        return _credential(key, client_data, response)
 
     def get(
         self,
@@ -142,18 +132,19 @@ class SoftAuthenticator:
         signed = auth_data + hashlib.sha256(client_data).digest()
         signature = key.private.sign(signed, ec.ECDSA(hashes.SHA256()))
         handle = key.user_handle if user_handle is True else user_handle
-        response = {
-            "clientDataJSON": b64(client_data),
-            "authenticatorData": b64(auth_data),
-            "signature": b64(signature),
-        }
+        response = {"authenticatorData": b64(auth_data), "signature": b64(signature)}
         if handle is not None:
             response["userHandle"] = b64(handle)
-        return {
-            "id": b64(key.id),
-            "rawId": b64(key.id),
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-            "response": response,
-        }
+        return _credential(key, client_data, response)
+
+
+def _credential(key: Key, client_data: bytes, response: dict) -> dict:
+    """A PublicKeyCredential as its toJSON() gives it."""
+    return {
+        "id": b64(key.id),
+        "rawId": b64(key.id),
+        "type": "public-key",
+        "authenticatorAttachment": "platform",
+        "clientExtensionResults": {},
+        "response": {"clientDataJSON": b64(client_data), **response},
+    }

@@ -3,6 +3,9 @@ registration ceremony, and the audit events and signals each change leaves."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import pytest
 from bson import ObjectId
 
@@ -32,18 +35,13 @@ def app(make_app):
 def heard():
     """The passkey signals sent during the test: (event, user_id, details)."""
     got: list[tuple[str, object, dict]] = []
-    names = [audit.PASSKEY_ADDED, audit.PASSKEY_RENAMED, audit.PASSKEY_REMOVED]
-    receivers = {}
-    for name in names:
-
-        def receive(sender, name=name, **details):
-            got.append((name, sender, details))
-
-        receivers[name] = receive
-        signals.event(name).connect(receive)
-    yield got
-    for name, receive in receivers.items():
-        signals.event(name).disconnect(receive)
+    with contextlib.ExitStack() as listening:
+        for name in (audit.PASSKEY_ADDED, audit.PASSKEY_RENAMED, audit.PASSKEY_REMOVED):
+            receiver = functools.partial(
+                lambda name, sender, **kw: got.append((name, sender, kw)), name
+            )
+            listening.enter_context(signals.event(name).connected_to(receiver))
+        yield got
 
 
 @pytest.mark.db
