@@ -123,12 +123,6 @@ def _object_id(passkey_id: object) -> ObjectId | None:
         return None
 
 
-def find_own(user_id: ObjectId, passkey_id: object) -> dict[str, Any] | None:
-    """The user's passkey with id `passkey_id` (as the pages show it), or None."""
-    oid = _object_id(passkey_id)
-    return None if oid is None else collection(PASSKEYS).find_one({"_id": oid, "user_id": user_id})
-
-
 def rename(user_id: ObjectId, passkey_id: object, name: str) -> dict[str, Any] | None:
     """Give the user's passkey a new name; the passkey as it is now, or None (none such)."""
     oid = _object_id(passkey_id)

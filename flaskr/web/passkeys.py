@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import session, url_for
+from flask import abort, session, url_for
 from flask_login import current_user
 
 from .. import messages
@@ -69,9 +69,12 @@ def mine() -> list[Passkey]:
 
 def registration_options() -> dict[str, Any]:
     """Options to make a new passkey for the signed-in user."""
-    return ceremonies.registration_options(
-        relying_party(), account(current_user), binding=binding(), now=clock.now()
-    )
+    try:
+        return ceremonies.registration_options(
+            relying_party(), account(current_user), binding=binding(), now=clock.now()
+        )
+    except challenges.Expired:
+        abort(401)  # the account was deleted while this request was on its way
 
 
 def register(credential: Any, name: str | None) -> Passkey:

@@ -7,6 +7,7 @@ import pytest
 from bson import ObjectId
 
 from flaskr import messages
+from flaskr.identity import passkeys
 from tests.conftest import PASSWORD
 from tests.identity.authenticator import SoftAuthenticator
 from tests.identity.passkey_helpers import ORIGIN
@@ -169,6 +170,24 @@ def test_one_credential_twice_is_409(alice, device):
     again = device.create(options, same_as=next(iter(device.keys)))
     answer = alice.post("/passkeys/register", {"credential": again})
     assert (answer.status_code, error_code(answer)) == (409, "passkey_exists")
+
+
+def test_an_account_has_at_most_twenty(alice, monkeypatch):
+    monkeypatch.setattr(passkeys, "MAX_PER_USER", 1)
+    assert add(alice, SoftAuthenticator(ORIGIN)).status_code == 201
+    refused = add(alice, SoftAuthenticator(ORIGIN))
+    assert (refused.status_code, error_code(refused)) == (409, "too_many_passkeys")
+    assert refused.get_json()["error"]["message"] == messages.too_many_passkeys(1)
+
+
+def test_a_registration_that_does_not_prove_itself_is_400(alice, device, clock):
+    options = alice.post("/passkeys/register/options").get_json()["options"]
+    forged = device.create(options, origin="http://evil.example")
+    refused = alice.post("/passkeys/register", {"credential": forged})
+    assert (refused.status_code, error_code(refused)) == (400, "passkey_refused")
+    again = alice.post("/passkeys/register", {"credential": device.create(options)})
+    assert (again.status_code, error_code(again)) == (400, "challenge_expired")
+    assert alice.get("/passkeys").get_json() == {"passkeys": []}
 
 
 @pytest.mark.parametrize(

@@ -247,6 +247,13 @@ def test_a_second_step_answer_that_is_not_one_fails(world, alice, answer):
     assert not ceremonies.PasskeyFactor(world.rp).verify(user, answer, world.clock.at)
 
 
+def test_a_late_second_step_fails(world, alice):
+    user, device, _ = alice
+    answer = ceremonies.answer(world.assertion(device, SECOND_STEP, user), BROWSER)
+    world.clock.advance(minutes=5)
+    assert not ceremonies.PasskeyFactor(world.rp).verify(user, answer, world.clock.at)
+
+
 def test_without_a_relying_party_an_account_with_passkeys_stays_closed(world, alice):
     """Passkeys switched off by configuration must not let a password alone in."""
     user, device, _ = alice
