@@ -20,6 +20,9 @@ EXPECTED_LINES = [
     "index ok: auth_events.user_id_at",
     "index ok: auth_events.expires_at_ttl",
     "index ok: pending_sign_ins.expires_at_ttl",
+    "index ok: passkeys.credential_id_unique",
+    "index ok: passkeys.user_id_created_at",
+    "index ok: webauthn_challenges.expires_at_ttl",
     "index ok: rate_limits.expireAt_ttl",
     "index ok: rate_limit_windows.expireAt_ttl",
 ]
@@ -56,6 +59,9 @@ def test_indexes_really_exist(runner, db):
     assert sessions["user_id"]["key"] == [("user_id", 1)]
     assert sessions["expires_at_ttl"]["key"] == [("expires_at", 1)]
     assert sessions["expires_at_ttl"]["expireAfterSeconds"] == 0
+    passkeys = db.passkeys.index_information()
+    assert passkeys["credential_id_unique"]["key"] == [("credential_id", 1)]
+    assert passkeys["credential_id_unique"]["unique"] is True
 
 
 @pytest.mark.db
