@@ -156,6 +156,26 @@ def test_add_sign_out_and_sign_in_with_no_username(page, a11y, passkey_server):
     )
 
 
+# What a browser without WebAuthn's JSON helpers (level 3) is like.
+WITHOUT_JSON_HELPERS = """
+    delete PublicKeyCredential.parseCreationOptionsFromJSON;
+    delete PublicKeyCredential.parseRequestOptionsFromJSON;
+    delete PublicKeyCredential.prototype.toJSON;
+"""
+
+
+def test_the_script_works_without_the_browsers_json_helpers(page, a11y, passkey_server):
+    """The base64url fallback: options decoded and the answer encoded by the script itself."""
+    page.context.add_init_script(WITHOUT_JSON_HELPERS)
+    username, _ = start(page, a11y, passkey_server)
+    assert page.evaluate("typeof PublicKeyCredential.parseRequestOptionsFromJSON") == "undefined"
+    add_passkey(page, a11y, "Older browser")
+    sign_out(page)
+    a11y(page)
+    signed_in_with_the_button(page, a11y)
+    expect(page.get_by_role("heading", level=1)).to_have_text(username)
+
+
 def test_after_the_password_the_passkey_is_the_second_step(page, a11y, passkey_server):
     username, _ = start(page, a11y, passkey_server)
     add_passkey(page, a11y, "Second step")
