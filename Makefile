@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format clean bench bench-two-factor soak profile
+.PHONY: run test lint format clean bench bench-two-factor bench-forgot soak profile drill frontdoor bench-admin screenshots
 
 # Each stamp records which extras the venv has; editing setup.cfg reinstalls.
 $(VENV)/.run: setup.cfg pyproject.toml
@@ -36,6 +36,11 @@ format: $(VENV)/.test
 test: lint
 	$(BIN)/python -m pytest --cov --cov-report=term
 
+# The deploy kit's nginx site in front of gunicorn, with the long slow-client proof (about two
+# minutes; `make test` runs a short one). Needs Debian's nginx and openssl.
+frontdoor: $(VENV)/.test
+	FRONTDOOR_FULL=1 $(BIN)/python -m pytest -p no:cacheprovider tests/deploy/test_frontdoor.py
+
 # Figures to benchmarks/results/latest.json and latest.png (a few minutes; see README).
 bench: $(VENV)/.test
 	$(BIN)/python -m benchmarks
@@ -44,9 +49,25 @@ bench: $(VENV)/.test
 bench-two-factor: $(VENV)/.test
 	$(BIN)/python -m benchmarks.two_factor
 
+# Forgot-password answer times for a known and an unknown address (benchmarks/results/forgot.json).
+bench-forgot: $(VENV)/.test
+	$(BIN)/python -m benchmarks.forgot
+
+# Each admin page's time with 20,000 users and 100,000 events (benchmarks/results/admin.json).
+bench-admin: $(VENV)/.test
+	$(BIN)/python -m benchmarks.admin
+
+# Every page in Chromium at 1280 and 390 px wide, against a seeded app, to docs/screenshots/.
+screenshots: $(VENV)/.test
+	$(BIN)/python -m docs.screenshots
+
 # Five minutes of mixed traffic, then a run with the database stopped for 20 s.
 soak: $(VENV)/.test
 	$(BIN)/python -m benchmarks.soak
+
+# The restore drill at scale: 10,000 users, a backup under writes, wipe, restore, timed.
+drill: $(VENV)/.test
+	$(BIN)/python -m benchmarks.drill
 
 # Where a worker spends its time on signed-in GET /user (WHAT=signin for sign-ins), via py-spy.
 WHAT ?= user

@@ -7,12 +7,15 @@ named by MONGO_URI, in a database of its own that is dropped at the end.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -21,6 +24,7 @@ import pymongo
 
 from flaskr import identity
 from flaskr.identity import clock, passwords, users
+from flaskr.mail import outbox
 from flaskr.web import ratelimit
 from flaskr_dev import embedded
 
@@ -28,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 SEED_PASSWORD = "bench-" + "correct-horse-battery"
 # Every index the app makes (create_app gathers the same lists).
-INDEXES = [*identity.INDEXES, *ratelimit.INDEXES]
+INDEXES = [*identity.INDEXES, *outbox.INDEXES, *ratelimit.INDEXES]
 
 
 def cores() -> int:
@@ -184,3 +188,26 @@ def signed_in_cookies(port: int, username: str, password: str) -> dict[str, str]
     if status != 302:
         raise RuntimeError(f"sign-in for the page benchmark answered {status}, not 302")
     return dict(client.cookies)
+
+
+def report_main(
+    argv: list[str] | None,
+    doc: str,
+    prefix: str,
+    run: Callable[[Path, argparse.Namespace], dict[str, Any]],
+    seconds: float | None = None,
+) -> int:
+    """A benchmark's command line: `--out FILE` (and `--seconds` when it has a duration);
+    `run` in a temporary folder, its report printed as JSON."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if seconds is not None:
+        parser.add_argument("--seconds", type=float, default=seconds)
+    parser.add_argument("--out", type=Path, help="write the JSON report here")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        report = run(Path(tmp), args)
+    text = json.dumps(report, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n")
+    print(text)
+    return 0

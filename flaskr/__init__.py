@@ -6,14 +6,27 @@ import os
 
 from flask import Flask
 
-from . import cli, db, identity, two_factor
+from . import backup, cli, db, identity, mail, two_factor
 from .account import bp as account_bp
+from .admin import bp as admin_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import load_config
 from .extensions import csrf
+from .mail import notices, outbox
 from .pages import bp as pages_bp
-from .web import errors, filters, formdata, headers, login, logs, proxy, ratelimit
+from .web import (
+    devices,
+    errors,
+    filters,
+    formdata,
+    headers,
+    login,
+    logs,
+    proxy,
+    ratelimit,
+    recovery,
+)
 from .web.health import bp as health_bp
 
 
@@ -29,21 +42,31 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     logs.init_app(app)
 
-    db.init_app(app, indexes=[*identity.INDEXES, *ratelimit.INDEXES])
+    db.init_app(
+        app,
+        indexes=[*identity.INDEXES, *outbox.INDEXES, *ratelimit.INDEXES],
+        upgrades=identity.UPGRADES,
+    )
     formdata.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     cli.init_app(app)
+    mail.init_app(app)
+    backup.init_app(app)
     proxy.init_app(app)
     ratelimit.init_app(app)
     headers.init_app(app)
     two_factor.init_app(app)
+    devices.init_app(app)
+    recovery.init_app(app)
+    notices.init_app(app)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(admin_bp)
     return app

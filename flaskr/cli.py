@@ -1,5 +1,5 @@
 """Admin commands: `flask --app flaskr users create|list|disable|enable|unlock|set-password|
-delete|reset-two-factor|reseal-secrets`."""
+delete|set-email|send-reset|reset-two-factor|reseal-secrets|grant|revoke|recount-admins`."""
 
 from __future__ import annotations
 
@@ -10,32 +10,30 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
-from pymongo.errors import PyMongoError
 
-from .db import UNAVAILABLE, describe
-from .identity import accounts, totp, users
+from . import messages
+from .db import Commands
+from .identity import accounts, admins, totp, users
 from .identity.audit import CLI
 from .web.context import settings
 
 
-class _Commands(AppGroup):
-    """A command group whose database failures end in one line and exit status 1."""
+class _Commands(Commands):
+    """Account commands: a refused change, like a database failure, ends in one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except accounts.Invalid as e:
             raise click.ClickException(" ".join(e.fields.values())) from None
-        except UNAVAILABLE as e:
-            raise click.ClickException(f"database unreachable: {describe(e)}") from None
-        except PyMongoError as e:
-            raise click.ClickException(f"database error: {describe(e)}") from None
+        except accounts.LastAdmin:
+            raise click.ClickException(messages.LAST_ADMIN) from None
 
 
 users_cli = _Commands(
     "users",
-    help="Create, list, disable, enable, unlock and delete accounts; reset two-factor sign-in.",
+    help="Create, list, disable, enable, unlock and delete accounts; set addresses, send resets; "
+    "reset two-factor sign-in; grant roles.",
 )
 
 
@@ -46,15 +44,28 @@ def _interactive() -> bool:
 def read_password(prompt: str = "Password") -> str:
     """Ask twice (hidden) on a terminal; otherwise read the first line of standard input."""
     if _interactive():
-        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+        return _utf8(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
     try:
         line = sys.stdin.readline()
     except UnicodeDecodeError:
-        raise click.ClickException("the password on standard input is not valid UTF-8") from None
+        raise click.ClickException(NOT_UTF8) from None
     if not line:
         raise click.ClickException("no password on standard input")
     # Only the line ending is removed: spaces are part of a password.
-    return line.removesuffix("\n").removesuffix("\r")
+    return _utf8(line.removesuffix("\n").removesuffix("\r"))
+
+
+NOT_UTF8 = "the password on standard input is not valid UTF-8"
+
+
+def _utf8(text: str) -> str:
+    """`text` if it is real text: under a C or POSIX locale Python reads undecodable bytes as
+    lone surrogates (surrogateescape), which no browser can ever send back."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise click.ClickException(NOT_UTF8) from None
+    return text
 
 
 def _existing(username: str) -> dict[str, Any]:
@@ -190,6 +201,82 @@ def reseal_secrets_command() -> None:
             f"{unreadable} secret{' is' if unreadable == 1 else 's are'} sealed with a key that is "
             "not configured: add it to ENCRYPTION_OLD_KEYS and run this again."
         )
+
+
+@users_cli.command("set-email")
+@click.argument("username")
+@click.argument("address")
+def set_email_command(username: str, address: str) -> None:
+    """Send ADDRESS a link that makes it the user's e-mail address once followed."""
+    user = _existing(username)
+    owner = users.find_by_email(address)
+    # An administrator may know what a form never tells; checked before anything changes.
+    if owner is not None and owner["_id"] != user["_id"]:
+        raise click.ClickException(f"{address} is the confirmed address of {owner['username']}")
+    asked = accounts.request_email(user, address, actor=CLI, settings=settings())
+    if asked is accounts.Asked.UNCHANGED:
+        click.echo(f"{address} is already the confirmed address of {user['username']}.")
+    else:
+        click.echo(
+            f"Queued a confirmation link to {address}; it becomes the address of "
+            f"{user['username']} when the link is followed."
+        )
+
+
+@users_cli.command("send-reset")
+@click.argument("username")
+def send_reset_command(username: str) -> None:
+    """Send the user a password reset link at their confirmed address."""
+    user = _existing(username)
+    if not accounts.request_reset(user, actor=CLI, settings=settings()):
+        reason = "is disabled" if user.get("disabled") else "has no confirmed e-mail address"
+        raise click.ClickException(f"{user['username']} {reason}")
+    click.echo(f"Queued a password reset link to {user['email']} for {user['username']}.")
+
+
+def _role_change(username: str, role: str, change, done: str, unchanged: str) -> None:
+    user = _existing(username)
+    name = user["username"]
+    if change(user, role, actor=CLI, settings=settings()):
+        click.echo(done.format(role=role, name=name))
+    else:
+        click.echo(unchanged.format(role=role, name=name))
+
+
+@users_cli.command("grant")
+@click.argument("username")
+@click.argument("role")
+def grant_command(username: str, role: str) -> None:
+    """Give the user a role (`admin` opens the admin area; a team's features add theirs)."""
+    _role_change(
+        username,
+        role,
+        accounts.grant_role,
+        "Granted {role} to {name}.",
+        "{name} already has the role {role}.",
+    )
+
+
+@users_cli.command("revoke")
+@click.argument("username")
+@click.argument("role")
+def revoke_command(username: str, role: str) -> None:
+    """Take a role from the user (never `admin` from the last active administrator)."""
+    _role_change(
+        username,
+        role,
+        accounts.revoke_role,
+        "Revoked {role} from {name}.",
+        "{name} does not have the role {role}.",
+    )
+
+
+@users_cli.command("recount-admins")
+def recount_admins_command() -> None:
+    """Recount the active administrators after a crash left the guarded count low (run it
+    while no one grants, revokes, disables or deletes an administrator)."""
+    before, now = admins.repair()
+    click.echo(f"Active administrators: {now} (the count said {before}).")
 
 
 def init_app(app: Flask) -> None:

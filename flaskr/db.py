@@ -13,10 +13,10 @@ from typing import Any
 import click
 import pymongo
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from pymongo import monitoring
 from pymongo.database import Database
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError, WTimeoutError
 from pymongo.write_concern import WriteConcern
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 # majority of a replica set), so an acknowledged sign-up survives a crash or a failover.
 DURABLE = WriteConcern(w="majority", j=True)
 
-# Errors that mean "the database cannot be reached", answered with 503.
-UNAVAILABLE = (ConnectionFailure,)
+# Errors that mean "the database cannot be reached" (or not within the request's budget),
+# answered with 503. A budget that runs out mid-command is ExecutionTimeout or WTimeoutError.
+UNAVAILABLE = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,10 @@ class _Outage(monitoring.CommandListener):
 class Mongo:
     """Holds this process's client; recreated if the process forked after creating it."""
 
-    def __init__(self, app: Flask, indexes: list[Index]) -> None:
+    def __init__(self, app: Flask, indexes: list[Index], upgrades: list | None = None) -> None:
         self.indexes = indexes
+        # Data changes `init-db` makes after the indexes: callables returning lines to print.
+        self.upgrades = upgrades or []
         self.uri: str = app.config["MONGO_URI"]
         self.timeout_ms: int = app.config["MONGO_TIMEOUT_MS"]
         self.outage = _Outage()
@@ -162,7 +165,26 @@ def init_db_command() -> None:
         raise click.ClickException(f"database unreachable: {describe(e)}") from None
     for name in names:
         click.echo(f"index ok: {name}")
+    for upgrade in mongo().upgrades:
+        try:
+            lines = upgrade()
+        except UNAVAILABLE as e:
+            raise click.ClickException(f"database unreachable: {describe(e)}") from None
+        for line in lines:
+            click.echo(line)
     click.echo(f"Initialised the database at {_redacted(current_app.config['MONGO_URI'])}.")
+
+
+class Commands(AppGroup):
+    """A command group whose database failures end in one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UNAVAILABLE as e:
+            raise click.ClickException(f"database unreachable: {describe(e)}") from None
+        except PyMongoError as e:
+            raise click.ClickException(f"database error: {describe(e)}") from None
 
 
 def describe(error: Exception) -> str:
@@ -179,7 +201,23 @@ def _redacted(uri: str) -> str:
     return scheme + sep + rest
 
 
-def init_app(app: Flask, indexes: list[Index]) -> None:
-    """Bind the client to `app`; `indexes` are every store module's, gathered by the factory."""
-    app.extensions["flaskr.mongo"] = Mongo(app, indexes)
+class RequestBudget:
+    """WSGI middleware: all of one request's database work shares one MONGO_TIMEOUT_MS
+    deadline (pymongo's client-side operation timeout), so a hung database gets a 503 in that
+    time, not after each of several socket reads has waited its own timeout."""
+
+    def __init__(self, wsgi_app: Any, seconds: float) -> None:
+        self.wsgi_app = wsgi_app
+        self.seconds = seconds
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        with pymongo.timeout(self.seconds):
+            return self.wsgi_app(environ, start_response)
+
+
+def init_app(app: Flask, indexes: list[Index], upgrades: list | None = None) -> None:
+    """Bind the client to `app`; `indexes` are every store module's, gathered by the factory,
+    and `upgrades` the data changes `init-db` applies after them."""
+    app.extensions["flaskr.mongo"] = Mongo(app, indexes, upgrades)
+    app.wsgi_app = RequestBudget(app.wsgi_app, app.config["MONGO_TIMEOUT_MS"] / 1000)  # type: ignore[method-assign]
     app.cli.add_command(init_db_command)

@@ -15,6 +15,12 @@ INCORRECT_LOGIN = (
 )
 SIGN_IN_REQUIRED = "Please sign in to see that page."
 SIGNED_OUT = "You have signed out."
+
+
+def signed_in(username: str) -> str:
+    return f"Signed in as {username}."
+
+
 SECOND_STEP_EXPIRED = "Your sign-in took too long to finish. Please sign in again."
 ENTER_CODE = "Enter the code."
 WRONG_CODE = "That code is not right. Check your authenticator app and try again."
@@ -29,17 +35,31 @@ def signed_in_with_recovery_code(left: int) -> str:
     return text + (" Make new ones now so you are not locked out." if left <= 2 else "")
 
 
+def _minutes(seconds: float) -> str:
+    """A wait in whole minutes, rounded up: "1 minute", "15 minutes"."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
 def too_many_attempts(retry_after: float) -> str:
     """The answer to a throttled attempt: the wait in whole minutes, rounded up."""
-    minutes = max(1, math.ceil(retry_after / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed sign-in attempts. Please try again in {minutes} {unit}."
+    return f"Too many failed sign-in attempts. Please try again in {_minutes(retry_after)}."
 
 
 # Registration.
-ACCOUNT_READY = "Your account is ready. Please sign in."
+def welcome(username: str) -> str:
+    return f"Welcome, {username}. Your account is ready and you are signed in."
+
+
 USERNAME_TAKEN = "That username is already taken."
-TOO_MANY_REGISTRATIONS = "Too many registrations from your address. Please try again later."
+TOO_MANY_SIGN_INS = "Too many sign-in attempts from your address. Please try again later."
+
+
+def too_many_registrations(retry_after: float) -> str:
+    """Past the registration limit: the wait in whole minutes, rounded up."""
+    return f"Too many registrations from your address. Please try again in {_minutes(retry_after)}."
+
+
 CHOOSE_USERNAME = "Choose a username."
 CHOOSE_PASSWORD = "Choose a password."  # noqa: S105 (a message)
 ENTER_USERNAME = "Enter your username."
@@ -56,8 +76,12 @@ def username_length(low: int, high: int) -> str:
 USERNAME_CHARACTERS = "Username may contain only letters, digits, '.', '_' and '-'."
 
 
-def password_length(low: int, high: int) -> str:
-    return f"Password must be {low} to {high} characters long."
+def password_too_short(low: int) -> str:
+    return f"Password must be at least {low} characters long."
+
+
+def password_too_long(high: int) -> str:
+    return f"Password must be at most {high} characters long."
 
 
 PASSWORD_CONTROL = "Password must not contain control characters."  # noqa: S105
@@ -100,6 +124,7 @@ def signed_out_others(ended: int) -> str:
     return f"Signed out {ended} other session{'s' if ended != 1 else ''}."
 
 
+NO_SUCH_SESSION = "You have no such session: it has ended, or it was never yours."
 SIGNED_OUT_THIS_DEVICE = "You have signed out on this device."
 SESSION_SIGNED_OUT = "That session has been signed out."
 ACCOUNT_DELETED = "Your account and everything stored about it have been deleted."
@@ -174,17 +199,108 @@ def passkey_removed(name: str) -> str:
     return f"The passkey “{name}” has been removed. It no longer signs you in."
 
 
+# E-mail addresses, links and password resets.
+EMAIL_INVALID = "Enter a valid e-mail address, like name@example.com."
+EMAIL_REQUIRED = "Enter your e-mail address."
+ENTER_EMAIL = "Enter your e-mail address."
+RESET_LINK_SENT = "If an account has that address, we have sent a link to it."
+LINK_INVALID = (
+    "This link cannot be used: it has already been used, a newer link or a new password has "
+    "replaced it, or it has expired."
+)
+PASSWORD_RESET_DONE = "Your password has been changed. Please sign in with your new password."  # noqa: S105
+EMAIL_CONFIRMED = "Your e-mail address is confirmed."
+EMAIL_TAKEN = "Another account uses that e-mail address now."
+EMAIL_UNCHANGED = "That is already your e-mail address."
+EMAIL_REMOVED = "Your e-mail address has been removed."
+NOTHING_TO_CONFIRM = "No e-mail address is waiting to be confirmed."
+NO_EMAIL = "Your account has no e-mail address."
+TOO_MANY_CONFIRMATIONS = "Too many confirmation e-mails for your account. Please try again later."
+
+
+def confirmation_sent(address: str) -> str:
+    return (
+        f"We have sent a confirmation link to {address}. The address becomes yours when you "
+        "follow it."
+    )
+
+
+# E-mail messages (mail/; the layout is in templates/mail/). Link mails first.
+MAIL_CONFIRM_SUBJECT = "Confirm your e-mail address"
+MAIL_RESET_SUBJECT = "Reset your password"
+MAIL_IGNORE = "If it was not you, ignore this message: nothing changes unless the link is used."
+
+
+def mail_confirm(username: str, hours: float) -> str:
+    return (
+        f"Someone, we hope you, asked to use this address for the account {username}. To "
+        f"confirm it, open this link within {hours:g} hours and press the button:"
+    )
+
+
+def mail_reset(username: str, minutes: float) -> str:
+    return (
+        f"Someone, we hope you, asked to reset the password of the account {username}. To "
+        f"choose a new one, open this link within {minutes:g} minutes:"
+    )
+
+
+# Security notices: (subject, what happened). Each also says when, from where, and what to do.
+NOTICES = {
+    "new_device": (
+        "New sign-in to your account",
+        "Your account {username} was signed in to from a device it had not used before.",
+    ),
+    "password_changed": (
+        "Your password was changed",
+        "The password of your account {username} was changed.",
+    ),
+    "password_reset": (
+        "Your password was reset",
+        "The password of your account {username} was reset with a link sent to this address. "
+        "Every device signed in to the account was signed out.",
+    ),
+    "email_changed": (
+        "Your e-mail address was changed",
+        "Your account {username} now uses another e-mail address. This address will no "
+        "longer receive its messages or password reset links.",
+    ),
+    "email_removed": (
+        "Your e-mail address was removed",
+        "This address was removed from your account {username}. It will no longer receive "
+        "its messages or password reset links.",
+    ),
+    "email_claimed": (
+        "Someone tried to use your e-mail address",
+        "Someone asked to use this address, which belongs to your account {username}, for "
+        "another account. Nothing was changed, and no link was sent to them.",
+    ),
+    "locked": (
+        "Too many failed sign-ins to your account",
+        "There were too many failed attempts to sign in to your account {username}, so "
+        "signing in to it is paused for a while.",
+    ),
+}
+NOTICE_NOT_YOU = (
+    "If this was not you, someone else may know your password: reset it now at the link "
+    "below, and sign out the devices you do not know on your account page."
+)
+NOTICE_BY_ADMIN = "an administrator (command line)"
+
+
 # Form bodies.
 FIELD_REPEATED = "Send each field once."
 FIELD_NOT_TEXT = "This field must be text."
 
 # Errors, for pages and the API.
+FORM_EXPIRED = "This form has expired. Please try again."
 UNAVAILABLE = "The service is temporarily unavailable. Please try again shortly."
 INTERNAL_ERROR = "Sorry, something went wrong on our side."
 NOT_SIGNED_IN = "You are not signed in."
 NO_SUCH_ENDPOINT = "There is no such API endpoint."
 METHOD_NOT_ALLOWED = "This endpoint does not accept that method; see the Allow header."
 TOO_LARGE = "The request body is too large."
+SEND_FORM = "This page accepts form submissions only."
 SEND_JSON = "Send a JSON body with Content-Type: application/json."
 INVALID_JSON = "The body is not valid JSON."
 NOT_AN_OBJECT = "The body must be a JSON object."
@@ -194,14 +310,23 @@ UNKNOWN_FIELD = "Unknown field."
 MUST_BE_STRING = "Must be a string."
 MUST_BE_BOOLEAN = "Must be true or false."
 
+# What an error page says, in plain words, when the error brings no message of its own.
+PAGE_ERRORS = {
+    400: "This site could not understand what your browser sent. Go back and try again.",
+    404: "That page does not exist. Check the address, or use a link below.",
+    405: "That page cannot be opened this way. Use the site's own links and buttons.",
+    413: "What you sent is too large for this site. Go back and send less.",
+}
+
 ERROR_TITLES = {
     400: "Bad request",
     401: "Not signed in",
     403: "Forbidden",
     404: "Page not found",
-    405: "Method not allowed",
+    405: "Not possible on this page",
     409: "Conflict",
-    413: "Request too large",
+    413: "Too much sent",
+    415: "Unsupported request",
     422: "Invalid input",
     429: "Too many requests",
     500: "Something went wrong",
@@ -213,6 +338,8 @@ EVENTS = {
     "sign_in": "Signed in",
     "sign_in_failed": "Failed sign-in (wrong password)",
     "sign_in_throttled": "Sign-in refused: too many failed attempts",
+    "password_confirmation_failed": "Wrong password when confirming a change",
+    "account_locked": "Sign-in locked after too many failed attempts",
     "password_passed": "Password right; second sign-in step asked",
     "second_step_passed": "Second sign-in step passed (code right)",
     "second_step_failed": "Failed second sign-in step (wrong code)",
@@ -231,6 +358,12 @@ EVENTS = {
     "recovery_codes_regenerated": "New recovery codes made",
     "two_factor_reset": "Two-factor sign-in removed",
     "reauthenticated": "Identity confirmed for a sensitive change",
+    "email_change_requested": "Asked to use a new e-mail address",
+    "email_confirmed": "E-mail address confirmed",
+    "email_removed": "E-mail address removed",
+    "email_claimed": "Someone tried to use your e-mail address for another account",
+    "password_reset_requested": "Password reset link sent",
+    "password_reset": "Password reset through an e-mailed link",
     "passkey_added": "Passkey added",
     "passkey_renamed": "Passkey renamed",
     "passkey_removed": "Passkey removed",
@@ -254,3 +387,98 @@ def actor(name: str | None) -> str:
     if name.startswith("admin:"):
         return f"by the administrator {name.removeprefix('admin:')}"
     return ACTORS.get(name, f"by {name}")
+
+
+# Roles and the admin area.
+ROLE_NAME = "A role is 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter."
+LAST_ADMIN = "That would leave no active administrator: grant the admin role to someone else first."
+NOT_ALLOWED = "Your account does not have the role this page needs."
+
+EVENTS.update({"role_granted": "Role granted", "role_revoked": "Role revoked"})
+ADMIN_REAUTH = "Please confirm your password: admin actions need it given in the last few minutes."
+ADMIN_BAD_TIME = "Give a time as YYYY-MM-DDTHH:MM (UTC)."
+ADMIN_TYPE_USERNAME = "Type the account's username exactly to delete it."
+ADMIN_NO_SUCH_USER = "No account has that username."
+ADMIN_NO_SUCH_SESSION = "That session has ended already."
+
+
+def admin_disabled(username: str, ended: int) -> str:
+    plural = "" if ended == 1 else "s"
+    return f"{username} is disabled; {ended} session{plural} ended."
+
+
+def admin_sessions_ended(username: str, ended: int) -> str:
+    return f"Ended {ended} session{'' if ended == 1 else 's'} of {username}."
+
+
+def admin_deleted(username: str) -> str:
+    return f"{username} and everything stored about the account have been deleted."
+
+
+ADMIN_DONE = {
+    "enabled": "{username} may sign in again.",
+    "unlocked": "{username}'s failed sign-ins are forgotten: the lockout is lifted.",
+    "session_ended": "That session of {username} has ended.",
+    "granted": "{username} is now an administrator.",
+    "revoked": "{username} is no longer an administrator.",
+    "not_changed": "Nothing changed: {username} was already like that.",
+    "factors_removed": "{username}'s second factors are removed: the password alone signs in.",
+    "reset_sent": "A password reset link is on its way to {username}'s confirmed address.",
+    "no_reset": "No link sent: {username} has no confirmed address, or the account is disabled.",
+}
+
+
+def admin_done(what: str, username: str) -> str:
+    """What an admin action did, said after it (`what`: a key of ADMIN_DONE)."""
+    return ADMIN_DONE[what].format(username=username)
+
+
+ADMIN_BAD_CURSOR = "That page link is not valid: start again from the newest events."
+ADMIN_BAD_FILTERS = "Some filters are not valid: check them on the audit trail page."
+
+
+# The notices of what an administrator does to an account (mail/notices.py).
+NOTICES.update(
+    {
+        "account_disabled": (
+            "Your account was disabled",
+            "Your account {username} was disabled by an administrator: it cannot be signed in "
+            "to, and every device signed in to it was signed out.",
+        ),
+        "account_enabled": (
+            "Your account was enabled again",
+            "Your account {username} was enabled again by an administrator: it can be signed "
+            "in to.",
+        ),
+        "account_unlocked": (
+            "The sign-in pause on your account was lifted",
+            "An administrator lifted the pause on signing in to your account {username} that "
+            "too many failed attempts had caused.",
+        ),
+        "two_factor_reset": (
+            "Two-factor sign-in was removed from your account",
+            "An administrator removed the authenticator app and recovery codes of your account "
+            "{username}: its password alone signs in now. Set up two-factor sign-in again on "
+            "your account page.",
+        ),
+        "sessions_ended": (
+            "Your account was signed out",
+            "An administrator signed your account {username} out of one or more devices.",
+        ),
+        "role_granted": (
+            "Your account has a new role",
+            "An administrator gave your account {username} the role {role}.",
+        ),
+        "role_revoked": (
+            "Your account lost a role",
+            "An administrator took the role {role} from your account {username}.",
+        ),
+    }
+)
+
+
+def notice_by(actor: str) -> str:
+    """Who made a change, as a notice says it: the command line, or an administrator by name."""
+    if actor.startswith("admin:"):
+        return f"the administrator {actor.removeprefix('admin:')} (admin area)"
+    return NOTICE_BY_ADMIN

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from .identity import audit, clock
+from .web import own
 
 bp = Blueprint("pages", __name__)
 
@@ -18,5 +18,4 @@ def index():
 @bp.get("/user")
 @login_required
 def user():
-    events = audit.recent(current_user.id, now=clock.now())
-    return render_template("user.html", user=current_user, events=events)
+    return render_template("user.html", user=current_user, events=own.recent_activity())

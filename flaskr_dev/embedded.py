@@ -7,13 +7,20 @@ out of flaskr's process keeps flaskr's own licence free. The app never imports t
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+# The running server holds its folder's lock: the app's restore asks the same question.
+from flaskr.backup.archive import in_use as storage_in_use
 
 HOST = "127.0.0.1"
 DEFAULT_DB_PORT = 27018
@@ -42,34 +49,50 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(port: int, storage: Path | str, log: Path | str | None = None) -> subprocess.Popen:
-    """Start SecantusDB on 127.0.0.1:`port` with data in `storage`; return once it answers."""
+@dataclass(frozen=True)
+class Tls:
+    """PEM files for a server that only a client holding `client` (cert and key) may reach."""
+
+    cert: Path
+    key: Path
+    client: Path
+
+
+def start(
+    port: int,
+    storage: Path | str,
+    log: Path | str | None = None,
+    *,
+    auth: bool = False,
+    tls: Tls | None = None,
+) -> subprocess.Popen:
+    """Start SecantusDB on 127.0.0.1:`port` with data in `storage`; return once it answers.
+
+    `auth` requires SCRAM credentials of every client; `tls` requires a client certificate.
+    """
     if storage != ":memory:":
-        Path(storage).mkdir(parents=True, exist_ok=True)
+        Path(storage).mkdir(mode=0o700, parents=True, exist_ok=True)
+    command = [server_command(), "--host", HOST, "--port", str(port)]
+    command += ["--storage-path", str(storage), "--sync-on-commit", "--log-level", "WARNING"]
+    if auth:
+        command.append("--auth")
+    if tls is not None:
+        command += ["--tls-cert-file", str(tls.cert), "--tls-key-file", str(tls.key)]
+        command += ["--tls-ca-file", str(tls.cert), "--tls-require-client-cert"]
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the child owns it)
     proc = subprocess.Popen(
-        [
-            server_command(),
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--storage-path",
-            str(storage),
-            "--sync-on-commit",
-            "--log-level",
-            "WARNING",
-        ],
+        command,
         stdout=out,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        # Its own process group: Ctrl-C reaches the app first, then we stop the database.
+        # Its own session: Ctrl-C and a closed terminal reach the launchers, which decide
+        # when the database stops (it may serve another launcher still).
         start_new_session=True,
     )
     if log:
         out.close()
     deadline = time.monotonic() + 30
-    while not port_open(port):
+    while not _answers(port, tls):
         if proc.poll() is not None:
             raise RuntimeError(f"SecantusDB exited with code {proc.returncode}; see {log}")
         if time.monotonic() > deadline:
@@ -77,6 +100,20 @@ def start(port: int, storage: Path | str, log: Path | str | None = None) -> subp
             raise RuntimeError(f"SecantusDB did not answer on port {port} within 30 s")
         time.sleep(0.1)
     return proc
+
+
+def _answers(port: int, tls: Tls | None) -> bool:
+    if tls is None:
+        return port_open(port)
+    # A plain probe would fill the server's log with failed TLS handshakes.
+    context = ssl.create_default_context(cafile=tls.cert)
+    context.load_cert_chain(tls.client)
+    try:
+        with socket.create_connection((HOST, port), timeout=1) as plain:
+            context.wrap_socket(plain, server_hostname=HOST).close()
+    except OSError:
+        return False
+    return True
 
 
 def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
@@ -88,3 +125,32 @@ def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def command_line(pid: int) -> str:
+    """The command line of process `pid`, or "" when there is none."""
+    proc = Path(f"/proc/{pid}/cmdline")
+    if proc.parent.parent.is_dir():
+        with contextlib.suppress(OSError):
+            return proc.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        return ""
+    shown = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True)
+    return shown.stdout.strip()
+
+
+def stop_pid(pid: int, storage: Path, timeout: float = 15) -> None:
+    """Stop the server of `storage` that another process started (its pid is all we have)."""
+    if not storage_in_use(storage):
+        return
+    # A pid outlives nothing: make sure it is still that server before signalling it.
+    if f"--storage-path {storage}" not in command_line(pid):
+        raise RuntimeError(f"{storage} is open in a process that is not SecantusDB {pid}")
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while storage_in_use(storage):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + timeout
+        time.sleep(0.05)

@@ -1,30 +1,25 @@
-"""Fixtures in the Flask tutorial's style: app, client, runner, auth.
+"""The fixtures, in the Flask tutorial's style: app, client, runner, auth, and the databases.
 
 Tests run on mongomock by default. A test marked `db` runs again against a real server
 speaking the MongoDB wire protocol; one marked `realdb` runs only there. The real server is
-SecantusDB started for the session, or the `mongodb://` server named by MONGO_URI.
+SecantusDB started for the session, or the `mongodb://` server named by MONGO_URI. The helpers
+these fixtures use, and that tests import, live in tests/support/.
 """
 
 from __future__ import annotations
 
-import html
 import os
-import re
-import subprocess
-import time
 import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
 import pytest
-from pymongo import monitoring
 
 from flaskr import create_app
 from flaskr_dev import embedded
-
-PASSWORD = "violet-harbour-88-tundra"
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+from tests.support.database import CommandLog, DedicatedServer, db_of, with_database
+from tests.support.live import App, app_env
+from tests.support.users import add_user
+from tests.support.web import AuthActions
 
 
 def pytest_generate_tests(metafunc):
@@ -35,12 +30,6 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("backend", [real], indirect=True)
     elif metafunc.definition.get_closest_marker("db"):
         metafunc.parametrize("backend", ["mongomock", real], indirect=True)
-
-
-def with_database(uri: str, name: str) -> str:
-    """`uri` with its database path replaced by `name` (options kept)."""
-    parts = urlsplit(uri)
-    return urlunsplit(parts._replace(path="/" + name))
 
 
 @pytest.fixture(scope="session")
@@ -131,77 +120,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def csrf_token(client, path: str = "/auth/login") -> str:
-    """Read the CSRF token from a form page, as a browser would."""
-    page = client.get(path)
-    match = CSRF_RE.search(page.get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-class AuthActions:
-    """Register, sign in and sign out through the real forms, CSRF token included."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def register(self, username: str = "alice", password: str = PASSWORD, **kw):
-        data = {
-            "username": username,
-            "password": password,
-            "csrf_token": csrf_token(self.client, "/auth/register"),
-        }
-        return self.client.post("/auth/register", data=data, **kw)
-
-    def login(
-        self,
-        username: str = "alice",
-        password: str = PASSWORD,
-        *,
-        remember=False,
-        next: str | None = None,
-        **kw,
-    ):
-        data = {"username": username, "password": password, "csrf_token": csrf_token(self.client)}
-        if remember:
-            data["remember"] = "y"
-        url = "/auth/login" if next is None else "/auth/login?" + _q(next=next)
-        return self.client.post(url, data=data, **kw)
-
-    def logout(self, **kw):
-        return self.client.post(
-            "/auth/logout", data={"csrf_token": csrf_token(self.client, "/")}, **kw
-        )
-
-
-def _q(**params) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(params)
-
-
-def page_text(response) -> str:
-    """The response body as a reader sees it (HTML entities decoded)."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-def session_token(app, client) -> str | None:
-    """The sign-in token inside `client`'s Flask session cookie, or None."""
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    if cookie is None:
-        return None
-    data = app.session_interface.get_signing_serializer(app).loads(cookie.value)
-    return data.get("_user_id")
-
-
-def copy_cookies(source, target, names=("session", "remember_token")) -> None:
-    """Give `target` (a test client) the named cookies of `source`, like a stolen copy."""
-    for name in names:
-        cookie = source.get_cookie(name)
-        if cookie is not None:
-            target.set_cookie(name, cookie.value)
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
@@ -210,56 +128,13 @@ def auth(client):
 @pytest.fixture
 def db(app):
     """The test's database, through the app's own client."""
-    with app.app_context():
-        from flaskr.db import get_db
-
-        return get_db()
+    return db_of(app)
 
 
-class DedicatedServer:
-    """A SecantusDB of one test's own, which the test may stop, kill and restart."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = embedded.free_port()
-        self.storage = folder / "data"
-        self.log = folder / "server.log"
-        self.uri = f"mongodb://127.0.0.1:{self.port}/flaskr_test"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, sync_on_commit: bool = True) -> DedicatedServer:
-        """Start it; without `sync_on_commit` only a journaled write concern makes writes safe."""
-        if sync_on_commit:
-            self.proc = embedded.start(self.port, self.storage, self.log)
-            return self
-        self.storage.mkdir(parents=True, exist_ok=True)
-        command = [embedded.server_command(), "--host", embedded.HOST, "--port", str(self.port)]
-        command += ["--storage-path", str(self.storage), "--log-level", "WARNING"]
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 30
-        while not embedded.port_open(self.port):
-            assert self.proc.poll() is None, self.log.read_text()
-            assert time.monotonic() < deadline, "SecantusDB did not answer within 30 s"
-            time.sleep(0.1)
-        return self
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            embedded.stop(self.proc)
-            self.proc = None
-
-    def kill(self) -> None:
-        """`kill -9`: no chance to flush anything."""
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(15)
-            self.proc = None
+@pytest.fixture
+def alice(app):
+    """The user alice (password PASSWORD), made straight in the store."""
+    return add_user(app)
 
 
 @pytest.fixture
@@ -268,30 +143,6 @@ def dedicated_server(tmp_path):
     server = DedicatedServer(tmp_path / "secantus")
     yield server
     server.kill()  # its data is thrown away: no need to wait for a clean stop
-
-
-class CommandLog(monitoring.CommandListener):
-    """Every command the app's client sends: (name, collection, write concern)."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, object, dict]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        command = event.command
-        self.seen.append(
-            (event.command_name, command.get(event.command_name), command.get("writeConcern", {}))
-        )
-
-    def succeeded(self, event) -> None:
-        pass
-
-    def failed(self, event) -> None:
-        pass
-
-    def names(self) -> list[str]:
-        """The command names, without the driver's own housekeeping."""
-        skip = {"hello", "ismaster", "isMaster", "endSessions", "ping", "createIndexes"}
-        return [name for name, _, _ in self.seen if name not in skip]
 
 
 @pytest.fixture
@@ -307,3 +158,24 @@ def command_log(monkeypatch):
 
     monkeypatch.setattr(flaskr_db, "make_client", listening)
     return log
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start gunicorn processes on free ports (`serve(mongo_uri, **env)`); stop them after."""
+    apps: list[App] = []
+
+    def start(mongo_uri: str, **env: str) -> App:
+        n = len(apps)
+        app = App(
+            port=embedded.free_port(),
+            log=tmp_path / f"gunicorn-{n}.log",
+            env=app_env(mongo_uri, tmp_path / f"instance-{n}", **env),
+        )
+        apps.append(app)
+        app.start()
+        return app
+
+    yield start
+    for app in apps:
+        app.stop()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from .. import messages
-from ..identity import accounts, clock, sessions, signin
+from ..identity import signin
 from ..web import login as flow
-from ..web.context import account, actor, settings
+from ..web import own
 from .forms import ChangePasswordForm, DeleteAccountForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -23,31 +23,36 @@ def _signed_in_only() -> None:
 def _page(password_form=None, delete_form=None, status: int = 200, headers=None):
     page = render_template(
         "account/index.html",
-        # This device first, then the others, most recently used first.
-        sessions=sorted(
-            sessions.list_sessions(current_user.id, now=clock.now()),
-            key=lambda s: s["_id"] != current_user.session_id,
-        ),
-        this_session=current_user.session_id,
+        sessions=own.live_sessions(),
+        email=current_user.email,
         password_form=password_form or ChangePasswordForm(formdata=None),
         delete_form=delete_form or DeleteAccountForm(formdata=None),
     )
     return page, status, headers or {}
 
 
-def _password_refused(form, field, form_name: str):
-    """The page to answer unless the form is valid and `field` holds the user's password."""
+def password_refused(form, field, page):
+    """`page(status, headers)` to answer, unless the form is valid and `field` holds the
+    user's password (then None)."""
     if not form.validate_on_submit():
-        return _page(**{form_name: form}, status=400)
+        return page(400, {})
     confirmed = flow.confirm_password(field.data)
     if isinstance(confirmed, signin.Throttled):
         flash(messages.too_many_attempts(confirmed.retry_after), "error")
-        headers = {"Retry-After": str(confirmed.retry_after)}
-        return _page(**{form_name: form}, status=429, headers=headers)
+        return page(429, {"Retry-After": str(confirmed.retry_after)})
     if confirmed:
         return None
     field.errors.append(messages.WRONG_CURRENT_PASSWORD)
-    return _page(**{form_name: form}, status=400)
+    return page(400, {})
+
+
+def _password_refused(form, field, form_name: str):
+    """`password_refused` for a form of the account page."""
+    return password_refused(
+        form,
+        field,
+        lambda status, headers: _page(**{form_name: form}, status=status, headers=headers),
+    )
 
 
 @bp.get("")
@@ -61,13 +66,7 @@ def change_password():
     refused = _password_refused(form, form.current_password, "password_form")
     if refused:
         return refused
-    ended = accounts.change_password(
-        account(current_user),
-        form.new_password.data,
-        actor=actor(),
-        settings=settings(),
-        keep=current_user.session_id,
-    )
+    ended = own.change_password(form.new_password.data)
     flash(messages.password_changed(ended), "success")
     return redirect(url_for("account.index"))
 
@@ -75,9 +74,7 @@ def change_password():
 @bp.post("/sessions/revoke")
 def revoke_other_sessions():
     # The CSRF token, the only field, is checked for every POST by CSRFProtect.
-    ended = accounts.end_other_sessions(
-        account(current_user), current_user.session_id, actor=actor(), settings=settings()
-    )
+    ended = own.end_other_sessions()
     flash(messages.signed_out_others(ended), "success")
     return redirect(url_for("account.index"))
 
@@ -85,12 +82,9 @@ def revoke_other_sessions():
 @bp.post("/sessions/<session_id>/revoke")
 def revoke_session(session_id: str):
     this = session_id == current_user.session_id
-    if not accounts.end_session(
-        account(current_user), session_id, actor=actor(), settings=settings()
-    ):
+    if not own.end_session(session_id):
         abort(404)  # someone else's session, or one already ended: the same answer
-    if this:
-        logout_user()
+    if this:  # own.end_session has signed this browser out
         flash(messages.SIGNED_OUT_THIS_DEVICE, "info")
         return redirect(url_for("auth.login"))
     flash(messages.SESSION_SIGNED_OUT, "success")
@@ -103,8 +97,6 @@ def delete_account():
     refused = _password_refused(form, form.password, "delete_form")
     if refused:
         return refused
-    user = account(current_user)
-    logout_user()
-    accounts.delete_account(user, actor=actor(), settings=settings())
+    own.delete_account()
     flash(messages.ACCOUNT_DELETED, "info")
     return redirect(url_for("pages.index"))

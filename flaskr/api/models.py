@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..identity import users
+
 
 class Strict(BaseModel):
     """Exactly the documented keys, of exactly the documented JSON types, no coercion."""
@@ -20,12 +22,23 @@ class RegisterIn(Strict):
     # Their descriptions come from the app's policy (openapi.py), as the form's hints do.
     username: str = Field(examples=["alice"])
     password: str = Field(examples=["violet-harbour-88-tundra"])
+    email: str | None = Field(
+        None,
+        examples=["alice@example.com"],
+        description=(
+            "Optional unless EMAIL_REQUIRED. A link to confirm it is sent to it; the answer is "
+            "the same whether or not another account uses the address."
+        ),
+    )
 
 
 class LoginIn(Strict):
     """Credentials, and whether this device stays signed in for REMEMBER_DAYS."""
 
-    username: str = Field(examples=["alice"])
+    username: str = Field(
+        examples=["alice"],
+        description="The username, or a confirmed e-mail address (when SIGN_IN_WITH_EMAIL).",
+    )
     password: str = Field(examples=["violet-harbour-88-tundra"])
     remember: bool = Field(False, description="Keep this device signed in (remember-me).")
 
@@ -35,24 +48,51 @@ class User(Strict):
 
     username: str
     created_at: datetime = Field(description="When the account was created (ISO 8601, UTC).")
-    last_login_at: datetime | None = Field(
-        description="When this account last signed in (this session's sign-in for `me`)."
+    signed_in_at: datetime | None = Field(
+        description="When this session signed in (UTC); null when there is no session (a new "
+        "account)."
     )
+    previous_login_at: datetime | None = Field(
+        description="The account's sign-in before this session's (UTC): what the user page "
+        'shows as "Previous sign-in". Null at the first sign-in and for a new account.'
+    )
+    last_login_at: datetime | None = Field(
+        deprecated=True,
+        description="Deprecated: the same as `signed_in_at` (this session's sign-in), not the "
+        'user page\'s "Previous sign-in", which is `previous_login_at`.',
+    )
+    email: str | None = Field(
+        None,
+        description="The confirmed address, else the one waiting for confirmation, else null.",
+    )
+    email_confirmed: bool = Field(False, description="Whether `email` is confirmed.")
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> User:
-        """From a user document (a new account)."""
+        """From the document of a new account: it has never signed in."""
+        email, confirmed = users.email_of(doc)
         return cls(
             username=doc["username"],
             created_at=doc["created_at"],
-            last_login_at=doc.get("last_login_at"),
+            signed_in_at=None,
+            previous_login_at=None,
+            last_login_at=None,
+            email=email,
+            email_confirmed=confirmed,
         )
 
     @classmethod
     def signed_in(cls, user: Any) -> User:
         """From the signed-in user (web.login.SignedInUser), without reading the user document."""
+        email, confirmed = user.email
         return cls(
-            username=user.username, created_at=user.created_at, last_login_at=user.signed_in_at
+            username=user.username,
+            created_at=user.created_at,
+            signed_in_at=user.signed_in_at,
+            previous_login_at=user.previous_login_at,
+            last_login_at=user.signed_in_at,
+            email=email,
+            email_confirmed=confirmed,
         )
 
 
@@ -68,7 +108,71 @@ class SignedIn(Strict):
 
 
 class CsrfOut(Strict):
-    csrf_token: str = Field(description="Send it as X-CSRFToken with every POST.")
+    csrf_token: str = Field(description="Send it as X-CSRFToken with every POST and DELETE.")
+
+
+class PasswordChangeIn(Strict):
+    """The password the user has now, and the one to replace it."""
+
+    # new_password's description comes from the app's policy (openapi.py).
+    current_password: str = Field(examples=["violet-harbour-88-tundra"])
+    new_password: str = Field(examples=["amber-lantern-42-glacier"])
+
+
+class PasswordIn(Strict):
+    """The signed-in user's password, given again: to confirm a change or re-authenticate."""
+
+    password: str = Field(examples=["violet-harbour-88-tundra"])
+
+
+class Session(Strict):
+    """One live session of the user, as the account page lists it."""
+
+    id: str = Field(
+        description="The session's id: the SHA-256 (hex) of its cookie's secret token, as the "
+        "server stores it. It names the session for `DELETE /api/v1/sessions/{id}` and cannot "
+        "be turned back into the token, so it signs no one in.",
+        pattern="^[0-9a-f]{64}$",
+    )
+    device: str = Field(
+        description='Read from the User-Agent at sign-in: "Firefox on Linux", or "Unknown device".'
+    )
+    ip: str | None = Field(description="The address it signed in from, when known.")
+    signed_in_at: datetime = Field(description="When it signed in (UTC).")
+    last_seen_at: datetime = Field(description="Its last request (UTC, to the minute).")
+    remember: bool = Field(description="Signed in with remember-me.")
+    current: bool = Field(description="True for the session making this request.")
+
+
+class SessionsOut(Strict):
+    sessions: list[Session] = Field(description="This session first, then most recently used.")
+
+
+class EndedOut(Strict):
+    ended: int = Field(description="How many sessions ended.")
+
+
+class Event(Strict):
+    """One entry of the account's "Recent activity"."""
+
+    event: str = Field(
+        description="Stable, machine-readable: `sign_in`, `sign_in_failed`, `password_changed`, "
+        "... (the audit trail's names)."
+    )
+    description: str = Field(
+        description="For people, as the user page words it (with who did it, when not the user)."
+    )
+    actor: str | None = Field(
+        description="Who did it: `self` (the user, or someone signing in as them), `cli` (an "
+        "administrator's command line)."
+    )
+    at: datetime = Field(description="When it happened (UTC).")
+    ip: str | None = Field(description="The address it came from, when known.")
+    device: str = Field(description="Read from its User-Agent, as for sessions.")
+
+
+class ActivityOut(Strict):
+    events: list[Event] = Field(description="The latest events, newest first.")
 
 
 class ErrorDetail(Strict):
@@ -83,8 +187,16 @@ class Error(Strict):
     error: ErrorDetail
 
 
-REQUEST_MODELS: list[type[BaseModel]] = [RegisterIn, LoginIn]
-RESPONSE_MODELS: list[type[BaseModel]] = [UserOut, SignedIn, CsrfOut, Error]
+REQUEST_MODELS: list[type[BaseModel]] = [RegisterIn, LoginIn, PasswordChangeIn, PasswordIn]
+RESPONSE_MODELS: list[type[BaseModel]] = [
+    UserOut,
+    SignedIn,
+    CsrfOut,
+    SessionsOut,
+    EndedOut,
+    ActivityOut,
+    Error,
+]
 
 
 # Two-factor sign-in and re-authentication.
@@ -121,12 +233,6 @@ class SecondFactorSignedIn(SignedIn):
     )
 
 
-class PasswordIn(Strict):
-    """The signed-in user's password, given again."""
-
-    password: str = Field(examples=["violet-harbour-88-tundra"])
-
-
 class CodeIn(Strict):
     """A code from the authenticator app being set up."""
 
@@ -158,7 +264,7 @@ class SessionsEndedOut(Strict):
     sessions_ended: int = Field(description="How many of the user's other sessions ended.")
 
 
-REQUEST_MODELS += [SecondFactorIn, PasswordIn, CodeIn]
+REQUEST_MODELS += [SecondFactorIn, CodeIn]
 RESPONSE_MODELS += [
     SecondFactorNeeded,
     SecondFactorSignedIn,
@@ -167,3 +273,29 @@ RESPONSE_MODELS += [
     RecoveryCodesOut,
     SessionsEndedOut,
 ]
+
+
+# E-mail: asking for a reset link, using it, confirming an address.
+class ForgotIn(Strict):
+    """The address a reset link should go to, if an account has confirmed it."""
+
+    email: str = Field(examples=["alice@example.com"])
+
+
+class ResetIn(Strict):
+    """A reset link's token and the new password (and, for an account with a second factor,
+    that factor's `method` and `code`)."""
+
+    token: str = Field(description="The last part of the link's path: `/auth/reset/<token>`.")
+    new_password: str = Field(examples=["quartz-meadow-51-lantern"])
+    method: str | None = Field(None, description="A second factor's name, if the account has one.")
+    code: str | None = Field(None, description="That factor's code.")
+
+
+class ConfirmIn(Strict):
+    """A confirmation link's token."""
+
+    token: str = Field(description="The last part of the link's path: `/auth/confirm/<token>`.")
+
+
+REQUEST_MODELS += [ForgotIn, ResetIn, ConfirmIn]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .openapi import BODY_ERRORS, CSRF_NOTE, OPERATIONS
+from .contract import BODY_ERRORS, CSRF_NOTE, OPERATIONS
 
 UNAVAILABLE = (
     "Passkeys are not configured here (`PUBLIC_URL` unset, or not a name browsers take).",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .openapi import BODY_ERRORS, CSRF_NOTE, OPERATIONS
+from .contract import BODY_ERRORS, CSRF_NOTE, OPERATIONS
 
 SIGNED_IN_CHANGE = (
     "Needs a live session, and the password given within `REAUTH_MINUTES` (else 403). " + CSRF_NOTE

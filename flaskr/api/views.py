@@ -69,6 +69,13 @@ def invalid(fields: dict[str, str]) -> ApiError:
     return ApiError(422, messages.INVALID_FIELDS, "validation_failed", fields)
 
 
+def refuse(**reasons: str | None) -> None:
+    """422 with every field that has a reason, if any has one."""
+    fields = {name: reason for name, reason in reasons.items() if reason}
+    if fields:
+        raise invalid(fields)
+
+
 def fresh_csrf_token() -> str:
     """A CSRF token for the current session, made anew if sign-in has just cleared it."""
     # Flask-WTF caches the token per request in `g`; sign-in cleared the one it came from.
@@ -98,6 +105,7 @@ def register():
         for name, reason in (
             ("username", policy.username_problem(data.username)),
             ("password", policy.password_problem(data.password, data.username)),
+            ("email", accounts.email_problem(data.email, settings())),
         )
         if reason
     }
@@ -106,7 +114,7 @@ def register():
     count_registration()
     try:
         user = accounts.create_account(
-            data.username, data.password, actor=actor(), settings=settings()
+            data.username, data.password, email=data.email, actor=actor(), settings=settings()
         )
     except users.UsernameTaken:
         raise ApiError(409, messages.USERNAME_TAKEN, "username_taken") from None

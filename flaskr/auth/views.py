@@ -34,25 +34,48 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _signed_in_already():
+    """A signed-in person opening a sign-in or registration page goes to `next` or their page."""
+    if request.method in ("GET", "HEAD") and current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("pages.user"))
+    return None
+
+
 @bp.route("/register", methods=("GET", "POST"))
 def register():
+    if answer := _signed_in_already():
+        return answer
     form = RegisterForm()
     status = 200
     if form.validate_on_submit():
         count_registration()
         try:
-            accounts.create_account(
-                form.username.data, form.password.data, actor=actor(), settings=settings()
+            user = accounts.create_account(
+                form.username.data,
+                form.password.data,
+                email=form.email.data or None,
+                actor=actor(),
+                settings=settings(),
             )
         except users.UsernameTaken:
             form.username.errors.append(messages.USERNAME_TAKEN)
             status = 409
         else:
-            flash(messages.ACCOUNT_READY, "success")
-            return redirect(url_for("auth.login"))
+            if isinstance(flow.sign_in_new_account(user), signin.SignedIn):
+                flash(messages.welcome(user["username"]), "success")
+                if form.email.data:
+                    flash(messages.confirmation_sent(form.email.data), "info")
+                return redirect(url_for("pages.user"))
+            return redirect(url_for("auth.login"))  # disabled or deleted meanwhile
     elif form.is_submitted():
         status = 400
-    return render_template("auth/register.html", form=form), status
+    if not form.password.errors and (form.username.errors or form.email.errors):
+        # Only the username or address was wrong: the chosen password, which passed, stays.
+        form.password.keep_value()
+    page = render_template(
+        "auth/register.html", form=form, email_required=settings().email_required
+    )
+    return page, status, {"Cache-Control": "no-store"}
 
 
 def _start_again():
@@ -70,6 +93,7 @@ def _answer(outcome, page: str, form, **context):
     """The page for a sign-in outcome: where to go next, or the form again with the reason."""
     next_page = safe_next(request.args.get("next"))
     if isinstance(outcome, signin.SignedIn):
+        flash(messages.signed_in(outcome.user["username"]), "success")
         return redirect(next_page or url_for("pages.user"))
     if isinstance(outcome, signin.NeedsStep):
         return redirect(url_for("auth.two_factor", next=next_page))
@@ -100,6 +124,8 @@ def _after_sign_in() -> str:
 
 @bp.route("/login", methods=("GET", "POST"))
 def login():
+    if answer := _signed_in_already():
+        return answer
     form = LoginForm()
     return _sign_in_page(
         form,

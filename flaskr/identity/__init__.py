@@ -6,7 +6,7 @@ in what they know (an address, a device, the time) and get plain answers back.
 
 from __future__ import annotations
 
-from . import audit, challenges, passkeys, sessions, signin, throttle, users
+from . import audit, challenges, passkeys, sessions, signin, throttle, tokens, users
 
 # Every index the identity core's collections need; `create_app` hands them to db.py.
 INDEXES = [
@@ -15,6 +15,11 @@ INDEXES = [
     *throttle.INDEXES,
     *audit.INDEXES,
     *signin.INDEXES,
+    *tokens.INDEXES,
     *passkeys.INDEXES,
     *challenges.INDEXES,
 ]
+INDEXES += [*users.ROLE_INDEXES, *audit.TRAIL_INDEXES, *audit.HOUR_INDEXES]
+
+# What `flask init-db` changes in stored data after an upgrade (usernames' look-alike keys).
+UPGRADES = [users.rekey_report]

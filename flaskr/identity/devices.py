@@ -1,11 +1,21 @@
-"""A person-readable device name from a User-Agent header: "Firefox on Linux"."""
+"""Devices: a person-readable name from a User-Agent header ("Firefox on Linux"), and the
+hash under which an account remembers a browser's device id (web/devices.py sets that id)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 # How much of a User-Agent header is stored (sessions, audit events): enough to describe it.
 USER_AGENT_MAX = 256
+
+
+def hashed(device_id: str | None) -> str | None:
+    """What an account keeps of a device id: its SHA-256 (the id itself is a credential of
+    sorts: it spares the browser the new-device notice)."""
+    if not device_id:
+        return None
+    return hashlib.sha256(device_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def stored(user_agent: str | None) -> str:

@@ -46,25 +46,40 @@ class Policy:
             min_score=int(config["PASSWORD_MIN_SCORE"]),
         )
 
-    def username_problem(self, username: str) -> str | None:
-        """Why `username` cannot be registered, or None."""
+    def username_problems(self, username: str) -> list[str]:
+        """Every reason `username` cannot be registered (empty when it can)."""
+        problems = []
         if not self.username_min <= len(username) <= self.username_max:
-            return messages.username_length(self.username_min, self.username_max)
-        if not _USERNAME_RE.fullmatch(username):
-            return messages.USERNAME_CHARACTERS
-        return None
+            problems.append(messages.username_length(self.username_min, self.username_max))
+        if username and not _USERNAME_RE.fullmatch(username):
+            problems.append(messages.USERNAME_CHARACTERS)
+        return problems
+
+    def username_problem(self, username: str) -> str | None:
+        """Why `username` cannot be registered, every reason in one text, or None."""
+        return " ".join(self.username_problems(username)) or None
+
+    def password_problems(self, password: str, username: str = "") -> list[str]:
+        """Every reason `password` cannot be used by `username` (empty when it can)."""
+        problems = []
+        if len(password) < self.password_min:
+            problems.append(messages.password_too_short(self.password_min))
+        if len(password) > self.password_max:
+            problems.append(messages.password_too_long(self.password_max))
+        if any(unicodedata.category(c) == "Cc" for c in password):
+            problems.append(messages.PASSWORD_CONTROL)
+        # U+FFFD: bytes a form could not decode; lone surrogates: the same from a terminal
+        # or a JSON escape. Neither can be typed again to sign in.
+        if "\ufffd" in password or any(unicodedata.category(c) == "Cs" for c in password):
+            problems.append(messages.PASSWORD_UNREADABLE)
+        if username and folded(username) in folded(password):
+            problems.append(messages.PASSWORD_HAS_USERNAME)
+        strength = self.strength_problem(password, username) if password else None
+        return [*problems, strength] if strength else problems
 
     def password_problem(self, password: str, username: str = "") -> str | None:
-        """Why `password` cannot be used by `username`, or None."""
-        if not self.password_min <= len(password) <= self.password_max:
-            return messages.password_length(self.password_min, self.password_max)
-        if any(unicodedata.category(c) == "Cc" for c in password):
-            return messages.PASSWORD_CONTROL
-        if "\ufffd" in password:
-            return messages.PASSWORD_UNREADABLE
-        if username and folded(username) in folded(password):
-            return messages.PASSWORD_HAS_USERNAME
-        return self.strength_problem(password, username)
+        """Why `password` cannot be used by `username`, every reason in one text, or None."""
+        return " ".join(self.password_problems(password, username)) or None
 
     def strength_problem(self, password: str, username: str = "") -> str | None:
         """zxcvbn's verdict: its warning and suggestions when the score is below `min_score`."""
@@ -90,7 +105,7 @@ class Policy:
     @property
     def username_doc(self) -> str:
         """The username rule for API clients (the OpenAPI text)."""
-        return self.username_hint + " Compared case-insensitively."
+        return self.username_hint + " Compared case-insensitively; names that look alike are one."
 
     @property
     def password_doc(self) -> str:

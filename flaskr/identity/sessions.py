@@ -4,11 +4,12 @@ A session record also carries what the pages show of its user (name, when the ac
 made, and the sign-in before this one), so loading one is a single find by `_id`: no join,
 no second query. That copy stays honest because an account's sessions end whenever the account is
 disabled or deleted (accounts.py), and a sign-in that races with either ends its own new
-session (signin.start_session). Usernames never change. The two-factor summary (on or off,
-recovery codes left, passkeys) is copied again into every session of the account by each
-change to it.
-A session also knows when its user last gave their password (`authenticated_at`), which
-sensitive changes ask to be recent.
+session (signin.start_session). Usernames never change; the address and the two-factor
+summary (on or off, recovery codes left, passkeys) are copied again into every session of the
+account by each change to them (`copy_address`, `carry_two_factor`). A session also knows when
+its user last gave their password (`authenticated_at`), which sensitive changes ask to be
+recent. The roles are copied again by each grant or revocation (`carry_roles`); they are for
+showing, never for deciding.
 """
 
 from __future__ import annotations
@@ -61,13 +62,20 @@ def _expiry(session: dict[str, Any], life: Lifetimes) -> datetime:
     return min(session["created_at"] + life.max, session["last_seen_at"] + life.idle)
 
 
+def _address(user: dict[str, Any]) -> dict[str, Any]:
+    email, confirmed = users.email_of(user)
+    return {"email": email, "email_confirmed": confirmed}
+
+
 def _carried(user: dict[str, Any], *, previous_login_at: datetime | None) -> dict[str, Any]:
-    """What a session keeps of its user: what the pages show."""
+    """What a session keeps of its user: what the pages (and the API's `me`) show."""
     return {
         "username": user["username"],
         "user_created_at": user["created_at"],
         "previous_login_at": previous_login_at,
         **two_factor_summary(user),
+        **_address(user),
+        "roles": users.roles(user),
     }
 
 
@@ -88,6 +96,13 @@ def carry_two_factor(user: dict[str, Any]) -> int:
         {"user_id": user["_id"]}, {"$set": two_factor_summary(user)}
     )
     return result.modified_count
+
+
+def copy_address(user_id: ObjectId) -> None:
+    """Bring the address the user's sessions carry up to date (after it changed)."""
+    user = users.find_user_by_id(user_id)
+    if user is not None:
+        collection("sessions").update_many({"user_id": user_id}, {"$set": _address(user)})
 
 
 def create_session(
@@ -136,6 +151,9 @@ _LOAD = (
     "two_factor",
     "recovery_codes_left",
     "passkeys",
+    "email",
+    "email_confirmed",
+    "roles",
 )
 
 
@@ -193,6 +211,16 @@ def end_user_session(user_id: ObjectId, session_id: str) -> bool:
     return collection("sessions", durable=True).delete_one(query).deleted_count == 1
 
 
+def trim_user_sessions(user_id: ObjectId, *, keep: int) -> int:
+    """End the user's oldest sessions beyond the `keep` newest; return how many ended."""
+    older = collection("sessions").find({"user_id": user_id}, {"_id": 1})
+    ids = [s["_id"] for s in older.sort("created_at", -1).skip(keep)]
+    if not ids:
+        return 0
+    query = {"_id": {"$in": ids}, "user_id": user_id}
+    return collection("sessions", durable=True).delete_many(query).deleted_count
+
+
 def list_sessions(user_id: ObjectId, *, now: datetime) -> list[dict[str, Any]]:
     """The user's sessions that have not expired, most recently used first."""
     return list(
@@ -200,3 +228,22 @@ def list_sessions(user_id: ObjectId, *, now: datetime) -> list[dict[str, Any]]:
         .find({"user_id": user_id, "expires_at": {"$gt": now}})
         .sort("last_seen_at", -1)
     )
+
+
+def carry_roles(user_id: ObjectId) -> int:
+    """Copy the user's roles, as they are now, into each of their sessions (what the pages
+    show, such as the admin link; a decision reads the user); return how many sessions."""
+    user = users.find_user_by_id(user_id)
+    if user is None:
+        return 0
+    change = {"$set": {"roles": users.roles(user)}}
+    return collection("sessions").update_many({"user_id": user_id}, change).modified_count
+
+
+def count_live(user_ids: list[ObjectId], *, now: datetime) -> dict[ObjectId, int]:
+    """How many unexpired sessions each of these users has (the `user_id` index finds them)."""
+    counts: dict[ObjectId, int] = {}
+    query = {"user_id": {"$in": list(user_ids)}, "expires_at": {"$gt": now}}
+    for session in collection("sessions").find(query, {"user_id": 1}):
+        counts[session["user_id"]] = counts.get(session["user_id"], 0) + 1
+    return counts

@@ -33,6 +33,12 @@ class Settings:
     reauth_within: timedelta = timedelta(minutes=10)
     # Passkeys: the site they belong to (None: not configured, so none are offered).
     relying_party: RelyingParty | None = None
+    email_required: bool = False
+    sign_in_with_email: bool = True
+    confirm_lifetime: timedelta = timedelta(hours=24)
+    reset_lifetime: timedelta = timedelta(minutes=60)
+    # Live sessions per account; a new sign-in past it ends the oldest.
+    max_sessions: int = 50
 
     @classmethod
     def from_config(
@@ -50,6 +56,11 @@ class Settings:
             totp_issuer=str(config["TOTP_ISSUER"]),
             reauth_within=timedelta(minutes=float(config["REAUTH_MINUTES"])),
             relying_party=RelyingParty.from_config(config),
+            email_required=bool(config["EMAIL_REQUIRED"]),
+            sign_in_with_email=bool(config["SIGN_IN_WITH_EMAIL"]),
+            confirm_lifetime=timedelta(hours=float(config["EMAIL_CONFIRM_HOURS"])),
+            reset_lifetime=timedelta(minutes=float(config["RESET_MINUTES"])),
+            max_sessions=int(config["SESSION_MAX_PER_USER"]),
         )
 
     def factor(self, name: str) -> Factor | None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..db import Index, collection
-from . import accounts, audit, clock, recovery_codes, sessions, throttle, users
+from . import accounts, audit, clock, devices, recovery_codes, sessions, throttle, users
 from .accounts import happened
 from .audit import Actor
 from .factors import Refusal
@@ -68,42 +69,104 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def check_password(
-    user_key_of: str, password: str, *, actor: Actor, settings: Settings, user_id: Any = None
-) -> dict[str, Any] | Refused | Throttled:
-    """The user whose name is `user_key_of` if `password` is theirs: throttled and audited.
+Admit = Callable[[], None]
 
-    `user_id` labels a refused attempt's audit event when the caller already knows it (a
-    signed-in user confirming their password); otherwise it is looked up only then.
+
+def check_password(
+    identifier: str,
+    password: str,
+    *,
+    actor: Actor,
+    settings: Settings,
+    admit: Admit | None = None,
+    returning: bool = True,
+    failed: str = audit.SIGN_IN_FAILED,
+) -> dict[str, Any] | Refused | Throttled:
+    """The user a sign-in as `identifier` (a username, or a confirmed address) is about, if
+    `password` is theirs: throttled and audited.
+
+    Failures count per account, whichever identifier was typed, so alternating a username
+    and an address does not double the budget; with no such account, per typed identifier.
+    A browser this account has signed in from before (its device cookie) has a budget of its
+    own, so strangers' guesses do not lock the owner out. `admit()`, called once the attempt
+    is not throttled and just before the password is checked, may refuse it by raising (the
+    web's per-address limit on password checks). `returning` is False when `actor.device`
+    was made for this sign-in, not sent by the browser: no account knows it yet. `failed`
+    names the event of a wrong password: a sign-in's, or a signed-in user's confirmation.
     """
-    key, now = users.username_key(user_key_of), clock.now()
+    now = clock.now()
+    device = devices.hashed(actor.device) if returning else None
+    by_email = settings.sign_in_with_email and "@" in identifier
+    # A typed username names its counter; the account is read before the counters only when
+    # they depend on it (an address, a device it may know), so a refusal is one read.
+    user = _candidate(identifier, settings) if by_email or device else None
+    key = users.username_key(user["username"] if user else identifier)
+    known = device if users.knows_device(user or {}, device) else None
+    budget = throttle.Budget.of(key, actor.ip, settings.limits, device=known)
     try:
+        throttle.check(budget, now=now)
+        if admit is not None:
+            admit()
         # Reserved before the password check, so parallel guesses cannot pass the limit.
-        throttle.reserve(key, actor.ip, now=now, limits=settings.limits)
+        throttle.reserve(budget, now=now, limits=settings.limits)
     except throttle.Throttled as e:
-        if user_id is None:
-            candidate = users.sign_in_candidate(user_key_of, settings.policy)
-            user_id = candidate["_id"] if candidate else None
-        # Every refusal is logged; the account's activity keeps the first of each lockout.
-        happened(audit.SIGN_IN_THROTTLED, user_id, actor=actor, settings=settings, store=e.first)
-        return Throttled(e.retry_after)
-    user = users.sign_in_candidate(user_key_of, settings.policy)
+        return _throttled(e, user["_id"] if user else e.user_id, actor, settings)
+    if not (by_email or device):
+        user = _candidate(identifier, settings)
+    user_id = user["_id"] if user else None
     if not users.password_matches(user, password, settings.rounds):
-        throttle.record_failure(key, actor.ip, now=now, limits=settings.limits)
-        happened(
-            audit.SIGN_IN_FAILED, user["_id"] if user else None, actor=actor, settings=settings
-        )
+        _failed(failed, budget, user_id, now=now, actor=actor, settings=settings)
         return Refused()
-    throttle.record_success(key, actor.ip)
+    throttle.record_success(budget)
     assert user is not None  # password_matches is False without a user
     return user
 
 
+def _candidate(identifier: str, settings: Settings) -> dict[str, Any] | None:
+    return users.sign_in_candidate(
+        identifier, settings.policy, by_email=settings.sign_in_with_email
+    )
+
+
+def _failed(
+    event: str,
+    budget: throttle.Budget,
+    user_id: Any,
+    *,
+    now: Any,
+    actor: Actor,
+    settings: Settings,
+    **details: Any,
+) -> None:
+    """Count a wrong answer and audit it; the one that locks the account is announced once
+    (ACCOUNT_LOCKED: its activity, and its owner's notice in mail.notices)."""
+    locked = throttle.record_failure(budget, now=now, limits=settings.limits, user_id=user_id)
+    happened(event, user_id, actor=actor, settings=settings, **details)
+    if locked:
+        happened(audit.ACCOUNT_LOCKED, user_id, actor=actor, settings=settings)
+
+
+def _throttled(e: throttle.Throttled, user_id: Any, actor: Actor, settings: Settings) -> Throttled:
+    # Every refusal is logged, never stored: the lockout itself is stored once, when it
+    # happens (ACCOUNT_LOCKED), so hammering cannot push the real events out of the list.
+    happened(audit.SIGN_IN_THROTTLED, user_id, actor=actor, settings=settings, store=False)
+    return Throttled(e.retry_after)
+
+
 def begin(
-    username: str, password: str, *, remember: bool, actor: Actor, settings: Settings
+    username: str,
+    password: str,
+    *,
+    remember: bool,
+    actor: Actor,
+    settings: Settings,
+    admit: Admit | None = None,
+    returning: bool = True,
 ) -> SignedIn | Refused | Throttled | NeedsStep:
     """The first step: the password. Signs in unless the account has a second factor."""
-    checked = check_password(username, password, actor=actor, settings=settings)
+    checked = check_password(
+        username, password, actor=actor, settings=settings, admit=admit, returning=returning
+    )
     if isinstance(checked, Refused | Throttled):
         return checked
     methods = second_factor_methods(checked, settings)
@@ -176,24 +239,27 @@ def check_second_factor(
     if factor is None or not factor.enrolled(user):
         return False
     key, now = users.username_key(user["username"]), clock.now()
-    step = throttle.SECOND_STEPS
+    budget = throttle.Budget.of(key, actor.ip, settings.limits, namespace=throttle.SECOND_STEPS)
     try:
-        throttle.reserve(key, actor.ip, now=now, limits=settings.limits, namespace=step)
+        throttle.check(budget, now=now)
+        throttle.reserve(budget, now=now, limits=settings.limits)
     except throttle.Throttled as e:
-        happened(
-            audit.SIGN_IN_THROTTLED, user["_id"], actor=actor, settings=settings, store=e.first
-        )
-        return Throttled(e.retry_after)
+        return _throttled(e, user["_id"], actor, settings)
     verdict = factor.verify(user, answer, now)
     if not verdict:
-        throttle.record_failure(key, actor.ip, now=now, limits=settings.limits, namespace=step)
-        happened(
-            audit.SECOND_STEP_FAILED, user["_id"], actor=actor, settings=settings, method=method
+        _failed(
+            audit.SECOND_STEP_FAILED,
+            budget,
+            user["_id"],
+            now=now,
+            actor=actor,
+            settings=settings,
+            method=method,
         )
         if isinstance(verdict, Refusal):
             happened(verdict.event, user["_id"], actor=actor, settings=settings, method=method)
         return False
-    throttle.record_success(key, actor.ip, namespace=step)
+    throttle.record_success(budget)
     return True
 
 
@@ -217,27 +283,60 @@ def start_session(
     if signed_in is None:
         sessions.end_session(record["_id"])
         return Refused()
-    happened(audit.SIGN_IN, user["_id"], actor=actor, settings=settings)
+    # A client signing in over and over cannot pile up sessions: the oldest end.
+    sessions.trim_user_sessions(user["_id"], keep=settings.max_sessions)
+    happened(
+        audit.SIGN_IN,
+        user["_id"],
+        actor=actor,
+        settings=settings,
+        new_device=_new_device(user, actor),
+    )
     return SignedIn(signed_in, token, record)
 
 
+def _new_device(user: dict[str, Any], actor: Actor) -> bool:
+    """Remember the actor's device for `user`; True if the account had signed in before, but
+    never from it (an account's first device is not news)."""
+    device = devices.hashed(actor.device)
+    if device is None or users.knows_device(user, device):
+        return False
+    return users.remember_device(user["_id"], device) and bool(user.get("known_devices"))
+
+
 def confirm_password(
-    user: dict[str, Any], password: str, *, actor: Actor, settings: Settings
+    user: dict[str, Any],
+    password: str,
+    *,
+    actor: Actor,
+    settings: Settings,
+    admit: Admit | None = None,
 ) -> bool | Throttled:
     """Whether `password` is the signed-in `user`'s, throttled like a sign-in (so a stolen
     session cannot be used to guess the password)."""
     checked = check_password(
-        user["username"], password, actor=actor, settings=settings, user_id=user["_id"]
+        user["username"],
+        password,
+        actor=actor,
+        settings=settings,
+        admit=admit,
+        failed=audit.PASSWORD_CONFIRMATION_FAILED,
     )
     return checked if isinstance(checked, Throttled) else not isinstance(checked, Refused)
 
 
 def reauthenticate(
-    user: dict[str, Any], session_id: str, password: str, *, actor: Actor, settings: Settings
+    user: dict[str, Any],
+    session_id: str,
+    password: str,
+    *,
+    actor: Actor,
+    settings: Settings,
+    admit: Admit | None = None,
 ) -> bool | Throttled:
     """Whether `password` is the signed-in `user`'s; if it is, the session counts as freshly
     authenticated, so sensitive changes are allowed for `settings.reauth_within`."""
-    confirmed = confirm_password(user, password, actor=actor, settings=settings)
+    confirmed = confirm_password(user, password, actor=actor, settings=settings, admit=admit)
     if confirmed is True:
         reauthenticated(user, session_id, actor=actor, settings=settings, method="password")
     return confirmed

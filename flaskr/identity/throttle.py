@@ -1,4 +1,5 @@
-"""Failed sign-in counters, per username and per client IP, shared by every app process.
+"""Failed sign-in counters, per username, per known device and per client IP, shared by
+every app process.
 
 Each counter is one document `{_id, count, failed, until}` in `login_failures`. An attempt
 first reserves a place atomically (`$inc` of `count` guarded by `count < limit`, with upsert),
@@ -7,17 +8,24 @@ keeps its place and counts in `failed`; a success gives it back. When every plac
 attempts still in flight, a new one waits for them briefly rather than being refused.
 Windows are computed here in Python (a TTL index only sweeps expired counters away), so the
 answer never depends on when the server sweeps.
+
+An attempt spends from a `Budget`: the account's counter and the address's, or, for a browser
+that has signed in to this account before (its device cookie), that device's own counter
+only, so strangers' guesses never lock the owner out (OWASP's device cookies). `check` reads
+the budget once and refuses a locked one without writing anything.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..db import Index, collection
@@ -29,13 +37,14 @@ POLL_SECONDS = 0.05
 
 
 class Throttled(Exception):
-    """Too many recent failures for this username or address."""
+    """Too many recent failures for this username, device or address."""
 
-    def __init__(self, retry_after: int, first: bool = False) -> None:
+    def __init__(self, retry_after: int, user_id: Any = None) -> None:
         super().__init__(f"retry after {retry_after} s")
         self.retry_after = retry_after
-        # The first refusal of this lockout: the one worth an audit event.
-        self.first = first
+        # The account a full username counter belongs to, kept there by its failures: the
+        # refusal is logged with it without reading the account.
+        self.user_id = user_id
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,9 @@ class Limits:
             per_user=int(config["LOGIN_MAX_FAILURES"]),
             per_ip=int(config["LOGIN_MAX_FAILURES_PER_IP"]),
             window=timedelta(seconds=int(config["LOGIN_LOCKOUT_SECONDS"])),
+            # The wait ends within the request's database budget (MONGO_TIMEOUT_MS), leaving
+            # half of it for the attempt's own work.
+            patience=min(3.0, int(config["MONGO_TIMEOUT_MS"]) / 2000),
             per_step=int(config["TWO_FACTOR_MAX_FAILURES"]),
         )
 
@@ -77,8 +89,52 @@ def user_counter(username_key: str, namespace: str = PASSWORDS) -> str:
     )
 
 
+def device_counter(username_key: str, device_hash: str, namespace: str = PASSWORDS) -> str:
+    """The counter of one known device on one account: the account's id as its prefix, so
+    an unlock can forget every device's failures with one indexed delete."""
+    return f"dev:{user_counter(username_key, namespace)}:{device_hash}"
+
+
 def ip_counter(ip: str | None) -> str:
     return "ip:" + (ip or "unknown")
+
+
+@dataclass(frozen=True)
+class Counter:
+    key: str
+    limit: int
+    # The account's own counter: its failures carry the user id, and filling it locks the
+    # account for every client without a known device (the owner hears of it once).
+    account: bool = False
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The counters one attempt spends from, in order."""
+
+    counters: tuple[Counter, ...]
+
+    @classmethod
+    def of(
+        cls,
+        username_key: str,
+        ip: str | None,
+        limits: Limits,
+        *,
+        device: str | None = None,
+        namespace: str = PASSWORDS,
+    ) -> Budget:
+        """A known device's own counter (`device`: its hash), or the account's and the
+        address's."""
+        limit = limits.per_account(namespace)
+        if device is not None:
+            return cls((Counter(device_counter(username_key, device, namespace), limit),))
+        return cls(
+            (
+                Counter(user_counter(username_key, namespace), limit, account=True),
+                Counter(ip_counter(ip), limits.per_ip),
+            )
+        )
 
 
 def _coll() -> Any:
@@ -110,7 +166,7 @@ def _take(key: str, limit: int, now: datetime, window: timedelta) -> int | None:
             # An expired window starts again from zero; only one concurrent caller matches.
             coll.update_one(
                 {"_id": key, "until": {"$lte": now}},
-                {"$set": {"count": 0, "failed": 0, "reported": False, "until": now + window}},
+                {"$set": {"count": 0, "failed": 0, "until": now + window}},
             )
             continue
         if found["count"] >= limit:
@@ -121,7 +177,10 @@ def _take(key: str, limit: int, now: datetime, window: timedelta) -> int | None:
 
 
 def _give_back(key: str) -> None:
-    _coll().update_one({"_id": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
+    coll = _coll()
+    # A counter that held only this attempt goes, rather than stay behind as {count: 0}.
+    if coll.delete_one({"_id": key, "count": {"$lte": 1}, "failed": 0}).deleted_count == 0:
+        coll.update_one({"_id": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
 
 
 def _take_patiently(key: str, limit: int, now: datetime, limits: Limits) -> int | None:
@@ -137,64 +196,92 @@ def _take_patiently(key: str, limit: int, now: datetime, limits: Limits) -> int 
         time.sleep(POLL_SECONDS)
 
 
-def _first_refusal(key: str, limit: int) -> bool:
-    """True once per lockout of counter `key` (atomically), so a hammered account's
-    activity list shows the lockout once, not every refused attempt."""
-    result = _coll().update_one(
-        {"_id": key, "failed": {"$gte": limit}, "reported": {"$ne": True}},
-        {"$set": {"reported": True}},
-    )
-    return result.modified_count == 1
+def _locked_for(counter: dict[str, Any], limit: int, now: datetime) -> int | None:
+    if counter["until"] > now and counter.get("failed", 0) >= limit:
+        return max(1, math.ceil((counter["until"] - now).total_seconds()))
+    return None
 
 
-def reserve(
-    username_key: str,
-    ip: str | None,
-    *,
-    now: datetime,
-    limits: Limits,
-    namespace: str = PASSWORDS,
-) -> None:
-    """Reserve one sign-in attempt for this username and address, or raise Throttled."""
-    user_key, user_limit = user_counter(username_key, namespace), limits.per_account(namespace)
-    wait = _take_patiently(user_key, user_limit, now, limits)
-    if wait is not None:
-        raise Throttled(wait, _first_refusal(user_key, user_limit))
-    ip_key = ip_counter(ip)
-    wait = _take_patiently(ip_key, limits.per_ip, now, limits)
-    if wait is not None:
-        # The attempt never reached the password check: it is not the username's failure.
-        _give_back(user_key)
-        raise Throttled(wait, _first_refusal(ip_key, limits.per_ip))
+def check(budget: Budget, *, now: datetime) -> None:
+    """Raise Throttled if a counter of `budget` is locked: one read, no write, so a refused
+    attempt costs the database almost nothing and leaves nothing behind."""
+    found = {c["_id"]: c for c in _coll().find({"_id": {"$in": [c.key for c in budget.counters]}})}
+    for counter in budget.counters:
+        stored = found.get(counter.key)
+        wait = stored and _locked_for(stored, counter.limit, now)
+        if wait:
+            raise Throttled(wait, stored.get("user_id"))
 
 
-def record_failure(
-    username_key: str,
-    ip: str | None,
-    *,
-    now: datetime,
-    limits: Limits,
-    namespace: str = PASSWORDS,
-) -> None:
-    """Count the failure on both counters; a counter now full stays locked a whole window."""
-    for key, limit in (
-        (user_counter(username_key, namespace), limits.per_account(namespace)),
-        (ip_counter(ip), limits.per_ip),
-    ):
-        _coll().update_one({"_id": key}, {"$inc": {"failed": 1}})
-        _coll().update_one(
-            {"_id": key, "failed": {"$gte": limit}}, {"$max": {"until": now + limits.window}}
+def reserve(budget: Budget, *, now: datetime, limits: Limits) -> None:
+    """Reserve one attempt on every counter of `budget`, or raise Throttled (giving back the
+    places already taken: the attempt never reached the check)."""
+    taken: list[str] = []
+    for counter in budget.counters:
+        wait = _take_patiently(counter.key, counter.limit, now, limits)
+        if wait is not None:
+            for key in taken:
+                _give_back(key)
+            raise Throttled(wait)
+        taken.append(counter.key)
+
+
+def record_failure(budget: Budget, *, now: datetime, limits: Limits, user_id: Any = None) -> bool:
+    """Count the failure on every counter; a counter now full stays locked a whole window.
+    True when this failure locked the account (once per lockout)."""
+    locked = False
+    coll = _coll()
+    for counter in budget.counters:
+        change: dict[str, Any] = {"$inc": {"failed": 1}}
+        if counter.account and user_id is not None:
+            change["$set"] = {"user_id": user_id}
+        if counter.account:
+            after = coll.find_one_and_update(
+                {"_id": counter.key}, change, return_document=ReturnDocument.AFTER
+            )
+            # `failed` passes the limit exactly once per window (places are reserved first).
+            locked = after is not None and after["failed"] == counter.limit
+        else:
+            coll.update_one({"_id": counter.key}, change)
+        coll.update_one(
+            {"_id": counter.key, "failed": {"$gte": counter.limit}},
+            {"$max": {"until": now + limits.window}},
         )
+    return locked
 
 
-def record_success(username_key: str, ip: str | None, namespace: str = PASSWORDS) -> None:
-    """A correct answer: the username starts afresh and the address gets its place back."""
-    _coll().delete_one({"_id": user_counter(username_key, namespace)})
-    _give_back(ip_counter(ip))
+def record_success(budget: Budget) -> None:
+    """A correct answer: the account (or device) starts afresh, the address gets its place
+    back."""
+    first, *rest = budget.counters
+    _coll().delete_one({"_id": first.key})
+    for counter in rest:
+        _give_back(counter.key)
 
 
 def clear_user(username_key: str) -> None:
-    """Forget the failures counted for this username (an administrator's unlock)."""
-    _coll().delete_many(
-        {"_id": {"$in": [user_counter(username_key, ns) for ns in (PASSWORDS, SECOND_STEPS)]}}
-    )
+    """Forget the failures counted for this username and its devices (an administrator's
+    unlock, a new password)."""
+    ids = [user_counter(username_key, ns) for ns in (PASSWORDS, SECOND_STEPS)]
+    _coll().delete_many({"_id": {"$in": ids}})
+    prefix = "|".join(re.escape(f"dev:{key}:") for key in ids)
+    _coll().delete_many({"_id": {"$regex": f"^(?:{prefix})"}})
+
+
+def _locked(limits: Limits, now: datetime) -> dict[str, Any]:
+    return {"failed": {"$gte": limits.per_user}, "until": {"$gt": now}}
+
+
+def locked_count(*, now: datetime, limits: Limits) -> int:
+    """How many usernames are locked out of password sign-in now (existing or not: the
+    counters are hashed, so they do not say whose)."""
+    query = {"_id": {"$regex": "^" + PASSWORDS + ":"}, **_locked(limits, now)}
+    return _coll().count_documents(query)
+
+
+def locked(username_keys: list[str], *, now: datetime, limits: Limits) -> set[str]:
+    """Which of these normalised usernames are locked out of password sign-in now."""
+    ids = {user_counter(key): key for key in username_keys}
+    query = {"_id": {"$in": list(ids)}, **_locked(limits, now)}
+    found = _coll().find(query, {"_id": 1})
+    return {ids[doc["_id"]] for doc in found}

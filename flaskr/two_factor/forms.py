@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired
 
 from .. import messages
 from ..web.fields import TextField, code_field
+from ..web.formdata import Form
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     code = code_field("Code from your authenticator app", messages.ENTER_CODE)
 
 
-class DisableForm(FlaskForm):
+class DisableForm(Form):
     # One field for both: six digits are a code, anything else is tried as a recovery code.
     code = code_field(
         "Code from your authenticator app, or a recovery code",
@@ -22,6 +22,6 @@ class DisableForm(FlaskForm):
     )
 
 
-class PasskeyNameForm(FlaskForm):
+class PasskeyNameForm(Form):
     # The page renders one input per passkey itself (each with its own id); this reads it.
     name = TextField("Name", validators=[DataRequired(messages.PASSKEY_NAME_REQUIRED)])

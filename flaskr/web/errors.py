@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from urllib.parse import urlsplit
+
+from flask import (
+    Flask,
+    Response,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
 from pymongo.errors import PyMongoError
@@ -90,6 +103,29 @@ def _signed_out_for_this_request():
     return g._login_user
 
 
+def form_page() -> str:
+    """Where the form of this request lives, as a local path: this URL when it can be opened,
+    else the page of this site the browser came from (its Referer), else the start page."""
+    rule = request.url_rule
+    if rule is not None and request.endpoint and "GET" in (rule.methods or ()):
+        # Built from the route, not from the path asked for: "//host" must not lead away.
+        query = request.query_string.decode("utf-8", "replace")
+        path = url_for(request.endpoint, **(request.view_args or {}))
+        return f"{path}?{query}" if query else path
+    came_from = urlsplit(request.referrer or "")
+    path = came_from.path
+    if came_from.netloc == request.host and path.startswith("/") and not path.startswith("//"):
+        return f"{path}?{came_from.query}" if came_from.query else path
+    return url_for("pages.index")
+
+
+def form_expired() -> Response:
+    """A page form whose CSRF token is missing, stale or forged: nothing was done; the person
+    is sent back to the form with a word of why (the API answers 400 `csrf_failed`)."""
+    flash(messages.FORM_EXPIRED, "error")
+    return redirect(form_page(), 303)
+
+
 def render_error(e: HTTPException) -> Response:
     """Render any HTTP error as a page in the site's layout, or as JSON under /api/."""
     status = e.code or 500
@@ -99,13 +135,19 @@ def render_error(e: HTTPException) -> Response:
             message = API_MESSAGES.get(status, message)
         fields = getattr(e, "fields", None)
         response = make_response(json_error(status, message, _api_code(e), fields))
+    elif isinstance(e, CSRFError):
+        return form_expired()
     else:
+        if message == type(e).description:
+            message = messages.PAGE_ERRORS.get(status, message)
         page = render_template(
             "errors/error.html",
             status=status,
             title=messages.ERROR_TITLES.get(status, e.name),
             message=message,
             current_user=_page_user(),
+            # A form sent and refused: the title says "Error:" and the message takes focus.
+            post_failed=request.method not in ("GET", "HEAD"),
         )
         response = make_response(page, status)
     # Keep what the error says in its headers (Allow on 405, Retry-After on 429).

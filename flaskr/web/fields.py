@@ -4,9 +4,11 @@ validators that ask the policy (identity.policy) of the current app."""
 from __future__ import annotations
 
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.widgets import PasswordInput
 
 from .. import messages
+from ..identity import addresses
 from .context import settings
 
 
@@ -47,23 +49,24 @@ class TextField(_OneText, StringField):
 
 
 class SecretField(_OneText, PasswordField):
-    pass
+    def keep_value(self) -> None:
+        """Send the typed value back in the page (a password field hides it by default): only
+        where it is known to be right, so retyping it would be pointless."""
+        self.widget = PasswordInput(hide_value=False)
 
 
 def username_rules(form, field) -> None:
-    """The policy's username rule, for a form that chooses a username."""
-    reason = settings().policy.username_problem(field.data or "")
-    if reason:
-        raise ValidationError(reason)
+    """The policy's username rules, for a form that chooses a username: every reason shown."""
+    field.errors.extend(settings().policy.username_problems(field.data or ""))
 
 
 def password_rules(username_of):
-    """The policy's password rule for a new password; `username_of(form)` names its user."""
+    """The policy's password rules for a new password, every reason shown; `username_of(form)`
+    names its user."""
 
     def check(form, field) -> None:
-        reason = settings().policy.password_problem(field.data or "", username_of(form) or "")
-        if reason:
-            raise ValidationError(reason)
+        username = username_of(form) or ""
+        field.errors.extend(settings().policy.password_problems(field.data or "", username))
 
     return check
 
@@ -108,7 +111,8 @@ def username_field(
     return TextField(
         label,
         validators=[DataRequired(required), rule],
-        render_kw={"autocomplete": autocomplete},
+        # Phones would capitalise and "correct" a name that must be typed as it is.
+        render_kw={"autocomplete": autocomplete, "autocapitalize": "none", "spellcheck": "false"},
         longest=lambda policy: policy.username_max,
     )
 
@@ -131,4 +135,31 @@ def code_field(label: str, required: str, *, recovery: bool = False) -> TextFiel
         label,
         validators=[DataRequired(required), Length(max=CODE_MAX, message=required)],
         render_kw={**kinds, "maxlength": CODE_MAX, "spellcheck": "false"},
+    )
+
+
+def _address(form, field) -> None:
+    """A valid e-mail address (syntax only), kept without surrounding spaces."""
+    try:
+        field.data = addresses.checked(field.data or "")
+    except addresses.BadAddress as e:
+        raise ValidationError(str(e)) from None
+
+
+def _required_by_settings(form, field) -> None:
+    """Required when EMAIL_REQUIRED is on; otherwise an empty field ends validation."""
+    if settings().email_required:
+        DataRequired(messages.EMAIL_REQUIRED)(form, field)
+    else:
+        Optional()(form, field)
+
+
+def email_field(label: str, required: str | None = None) -> TextField:
+    """An e-mail address: required with the message `required`, else as EMAIL_REQUIRED says."""
+    first = DataRequired(required) if required else _required_by_settings
+    return TextField(
+        label,
+        validators=[first, _address],
+        render_kw={"autocomplete": "email", "type": "email"},
+        longest=lambda policy: addresses.LONGEST,
     )

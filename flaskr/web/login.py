@@ -11,7 +11,9 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from .. import messages
 from ..extensions import login_manager
 from ..identity import clock, passkey_signin, sessions, signin, users
+from . import devices
 from .context import FACTORS, account, actor, settings
+from .ratelimit import count_password_check
 
 PENDING_KEY = "_pending_sign_in"
 
@@ -78,6 +80,14 @@ class SignedInUser(UserMixin):
         return self.two_factor or self.passkeys > 0
 
     @property
+    def email(self) -> tuple[str | None, bool]:
+        """The account's address and whether it is confirmed (users.email_of), as the session
+        carries it; a session made before sessions carried it reads the user document."""
+        if "email_confirmed" not in self.session:
+            return users.email_of(self.doc)
+        return self.session["email"], self.session["email_confirmed"]
+
+    @property
     def doc(self) -> dict[str, Any]:
         """The user's document, read on first use; 401 if the account is being deleted."""
         if self._doc is None:
@@ -86,6 +96,12 @@ class SignedInUser(UserMixin):
                 # Deleted between loading this session and now: its sessions are ending too.
                 abort(401)
         return self._doc
+
+    @property
+    def roles(self) -> list[str]:
+        """The roles as this session last heard of them: for showing (a link), not deciding
+        (web/roles.py reads the user)."""
+        return list(self.session.get("roles") or [])
 
 
 @login_manager.user_loader
@@ -97,7 +113,7 @@ def load_user(token: str) -> SignedInUser | None:
 Outcome = signin.SignedIn | signin.Refused | signin.Throttled | signin.NeedsStep | signin.Expired
 
 
-def _signed_in(outcome: Outcome) -> Outcome:
+def _signed_in(outcome: Outcome, device: str) -> Outcome:
     """Sign this browser in when the flow says so; keep a pending step in its session."""
     if isinstance(outcome, signin.NeedsStep):
         session[PENDING_KEY] = outcome.token
@@ -110,16 +126,34 @@ def _signed_in(outcome: Outcome) -> Outcome:
         session.clear()
         user = SignedInUser(outcome.token, outcome.session, outcome.user)
         login_user(user, remember=outcome.session["remember"])
+        devices.remember(device)
     return outcome
 
 
 def attempt_sign_in(username: str, password: str, remember: bool) -> Outcome:
     """The one sign-in path (the HTML form and the JSON API): the password step."""
     session.pop(PENDING_KEY, None)
+    device = devices.for_sign_in()
     outcome = signin.begin(
-        username, password, remember=remember, actor=actor(), settings=settings()
+        username,
+        password,
+        remember=remember,
+        actor=actor(device),
+        settings=settings(),
+        # Password checks per client address, right or wrong (SIGN_IN_RATE_LIMIT).
+        admit=count_password_check,
+        returning=devices.current() is not None,
     )
-    return _signed_in(outcome)
+    return _signed_in(outcome, device)
+
+
+def sign_in_new_account(user: dict[str, Any]) -> Outcome:
+    """Sign this browser in to the account it has just created: a new account has no second
+    factor, so the sign-in starts its session at once (audited as a sign-in)."""
+    session.pop(PENDING_KEY, None)
+    device = devices.for_sign_in()
+    outcome = signin.start_session(user, remember=False, actor=actor(device), settings=settings())
+    return _signed_in(outcome, device)
 
 
 def pending_methods() -> tuple[str, ...] | None:
@@ -130,19 +164,25 @@ def pending_methods() -> tuple[str, ...] | None:
 
 def finish_sign_in(method: str, answer: str) -> Outcome:
     """The second step of this browser's pending sign-in."""
+    device = devices.for_sign_in()
     outcome = signin.finish(
-        session.get(PENDING_KEY), method, answer, actor=actor(), settings=settings()
+        session.get(PENDING_KEY), method, answer, actor=actor(device), settings=settings()
     )
     if isinstance(outcome, signin.Expired):
         session.pop(PENDING_KEY, None)
-    return _signed_in(outcome)
+    return _signed_in(outcome, device)
 
 
 def reauthenticate(password: str) -> bool | signin.Throttled:
     """Whether `password` is the signed-in user's; if so, sensitive changes are allowed for
     the next REAUTH_MINUTES in this session."""
     confirmed = signin.reauthenticate(
-        account(current_user), current_user.session_id, password, actor=actor(), settings=settings()
+        account(current_user),
+        current_user.session_id,
+        password,
+        actor=actor(),
+        settings=settings(),
+        admit=count_password_check,
     )
     return _fresh(confirmed)
 
@@ -171,10 +211,11 @@ def reauthenticate_with_passkey(credential: Any, binding: str) -> bool | signin.
 def sign_in_with_passkey(credential: Any, remember: bool, binding: str) -> Outcome:
     """The passwordless sign-in: a passkey answering this browser's (`binding`) challenge."""
     session.pop(PENDING_KEY, None)
+    device = devices.for_sign_in()
     outcome = passkey_signin.sign_in(
-        credential, binding=binding, remember=remember, actor=actor(), settings=settings()
+        credential, binding=binding, remember=remember, actor=actor(device), settings=settings()
     )
-    return _signed_in(outcome)
+    return _signed_in(outcome, device)
 
 
 def recently_authenticated() -> bool:
@@ -187,7 +228,11 @@ def recently_authenticated() -> bool:
 def confirm_password(password: str) -> bool | signin.Throttled:
     """Whether `password` is the signed-in user's (throttled like a sign-in)."""
     return signin.confirm_password(
-        account(current_user), password, actor=actor(), settings=settings()
+        account(current_user),
+        password,
+        actor=actor(),
+        settings=settings(),
+        admit=count_password_check,
     )
 
 

@@ -8,10 +8,13 @@ process, fork-aware, same timeouts) and database, and owns nothing it must close
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
+from flask_login import current_user
+from limits import parse_many
 from limits.storage import MongoDBStorage
 
 from .. import messages
@@ -31,10 +34,17 @@ def _register_limit() -> str:
     return current_app.config["REGISTER_RATE_LIMIT"]
 
 
+def _too_many_registrations() -> str:
+    """The refusal, with how long to wait: the limit's window ends at `reset_at`."""
+    limit = limiter.current_limit
+    wait = int(limit.reset_at - time.time()) if limit else 60
+    return messages.too_many_registrations(wait)
+
+
 @limiter.shared_limit(
     _register_limit,
     scope="register",
-    error_message=messages.TOO_MANY_REGISTRATIONS,
+    error_message=_too_many_registrations,
 )
 def count_registration() -> None:
     """Count one registration against the client's address; past the limit, 429.
@@ -43,6 +53,60 @@ def count_registration() -> None:
     before the account is created: one budget per address, and malformed requests,
     refused anyway, never reach the database.
     """
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+@limiter.shared_limit(
+    _sign_in_limit,
+    scope="password-check",
+    error_message=messages.TOO_MANY_SIGN_INS,
+)
+def count_password_check() -> None:
+    """Count one password check (a sign-in, right or wrong, or a confirmation on the account
+    page) against the client's address; past the limit, 429. bcrypt is the costly part of
+    the app: a client that signs in successfully over and over must not own the CPU.
+
+    The sign-in flow calls it once the attempt is not throttled, just before the check: a
+    refused attempt is not counted (it costs one read, no write).
+    """
+
+
+def _confirm_limit() -> str:
+    return current_app.config["CONFIRM_RATE_LIMIT"]
+
+
+@limiter.shared_limit(
+    _confirm_limit,
+    scope="confirm",
+    key_func=lambda: str(current_user.id),
+    error_message=messages.TOO_MANY_CONFIRMATIONS,
+)
+def count_confirmation() -> None:
+    """Count one confirmation mail against the signed-in account; past the limit, 429."""
+
+
+def _within(limits: str, scope: str, key: str) -> bool:
+    """Count one hit of `key` against each of `limits`; False if any is exceeded."""
+    if not limiter.enabled:
+        return True
+    return all([limiter.limiter.hit(item, scope, key) for item in parse_many(limits)])
+
+
+def allow_reset_request(address: str) -> bool:
+    """Count a reset request against the client's address, then against the e-mail address
+    (hashed: the counters need not know it); False past either limit.
+
+    Counted by hand rather than with a decorator: an answer over the limit must look like
+    any other (no 429, no X-RateLimit headers), or the limit would tell who asked before.
+    """
+    config = current_app.config
+    if not _within(config["FORGOT_RATE_LIMIT_PER_IP"], "forgot-ip", request.remote_addr or ""):
+        return False
+    key = hashlib.sha256(address.strip().casefold().encode("utf-8", "surrogatepass")).hexdigest()
+    return _within(config["FORGOT_RATE_LIMIT"], "forgot-address", key)
 
 
 class AppMongoStorage(MongoDBStorage):

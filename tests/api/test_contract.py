@@ -9,8 +9,9 @@ import pytest
 
 from flaskr import messages
 from flaskr.identity.policy import Policy
+from flaskr.web.filters import when
 from tests.api.conftest import ApiClient
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.db
 
@@ -34,6 +35,8 @@ def test_register_creates_the_account(api, db):
     assert response.status_code == 201
     user = response.get_json()["user"]
     assert user["username"] == "alice"
+    assert user["signed_in_at"] is None
+    assert user["previous_login_at"] is None
     assert user["last_login_at"] is None
     created = datetime.fromisoformat(user["created_at"])
     stored = db.users.find_one({"username": "alice"})
@@ -155,10 +158,35 @@ def test_me_shows_the_account_without_secrets(api):
     api.register()
     api.login()
     user = api.me().get_json()["user"]
-    assert set(user) == {"username", "created_at", "last_login_at"}
-    assert datetime.fromisoformat(user["last_login_at"]) >= datetime.fromisoformat(
+    assert set(user) == {
+        "username",
+        "created_at",
+        "signed_in_at",
+        "previous_login_at",
+        "last_login_at",
+        "email",
+        "email_confirmed",
+    }
+    assert (user["email"], user["email_confirmed"]) == (None, False)
+    assert datetime.fromisoformat(user["signed_in_at"]) >= datetime.fromisoformat(
         user["created_at"]
     )
+
+
+def test_me_says_when_this_session_and_the_one_before_signed_in(api, client, clock, db):
+    api.register()
+    first_at = clock.at
+    api.login()
+    assert api.me().get_json()["user"]["previous_login_at"] is None
+    clock.advance(minutes=5)
+    api.login()
+    user = api.me().get_json()["user"]
+    # What the user page shows as "Previous sign-in", and this session's own sign-in.
+    assert datetime.fromisoformat(user["previous_login_at"]) == first_at
+    assert datetime.fromisoformat(user["signed_in_at"]) == db.sessions.find_one()["created_at"]
+    assert user["last_login_at"] == user["signed_in_at"]  # deprecated, kept as it was
+    page = client.get("/user").get_data(as_text=True)
+    assert when(datetime.fromisoformat(user["previous_login_at"])) in page
 
 
 def test_me_signed_out_is_401_json_not_a_redirect(api):

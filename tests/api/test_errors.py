@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from pymongo.errors import ServerSelectionTimeoutError
 
 from flaskr import messages
-from flaskr.identity import throttle, users
+from flaskr.identity import sessions, throttle, users
 from flaskr_dev import embedded
-from tests.conftest import PASSWORD
+from tests.api.conftest import SIGNED_IN_CALLS
+from tests.support.web import PASSWORD
 
 
 def post_json(client, path: str, body: dict):
@@ -42,6 +44,10 @@ def test_pages_outside_the_api_keep_their_html_errors(client):
         ("delete", "/api/v1/me", "GET"),
         ("put", "/api/v1/register", "POST"),
         ("post", "/api/v1/openapi.json", "GET"),
+        ("get", "/api/v1/password", "POST"),
+        ("get", "/api/v1/account/delete", "POST"),
+        ("put", "/api/v1/sessions/" + "0" * 64, "DELETE"),
+        ("delete", "/api/v1/sessions", "GET"),
     ],
 )
 def test_wrong_method_is_405_json_with_allow(client, method, path, allow):
@@ -79,7 +85,7 @@ def test_a_throttled_sign_in_is_429_with_retry_after(api, monkeypatch, db):
     def throttled(*args, **kwargs):
         raise throttle.Throttled(12.2)
 
-    monkeypatch.setattr(throttle, "reserve", throttled)
+    monkeypatch.setattr(throttle, "check", throttled)
     response = api.login()
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "13"
@@ -94,7 +100,7 @@ def test_a_throttle_of_no_time_still_says_wait_one_second(api, monkeypatch):
     def throttled(*args, **kwargs):
         raise throttle.Throttled(0)
 
-    monkeypatch.setattr(throttle, "reserve", throttled)
+    monkeypatch.setattr(throttle, "check", throttled)
     assert api.login().headers["Retry-After"] == "1"
 
 
@@ -120,3 +126,20 @@ def test_an_unexpected_failure_is_500_json_without_the_trace(make_app, monkeypat
     assert response.status_code == 500
     assert error_of(response)["code"] == "internal_error"
     assert "secret" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), SIGNED_IN_CALLS)
+def test_a_signed_in_call_while_the_database_is_away_is_503_json(
+    api, monkeypatch, method, path, body
+):
+    api.register()
+    api.login()
+
+    def away(*args, **kwargs):
+        raise ServerSelectionTimeoutError("no server")
+
+    # Loading this client's session is the first thing each of them asks the database.
+    monkeypatch.setattr(sessions, "load_session", away)
+    response = api.call(method, path, body)
+    assert response.status_code == 503
+    assert error_of(response)["code"] == "service_unavailable"

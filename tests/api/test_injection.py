@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 # Every MongoDB query operator a login form has been attacked with, and then some.
 OPERATORS = [

@@ -29,7 +29,59 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-__all__ = ["AXE", "CHROMIUM_ARGS", "chromium_path", "expect", "skip_without_tools"]
+# Widths a reader meets (CSS pixels): a laptop, and a common phone.
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 390, "height": 844},
+}
+
+__all__ = [
+    "AXE",
+    "CHROMIUM_ARGS",
+    "VIEWPORTS",
+    "chromium_path",
+    "expect",
+    "skip_without_tools",
+    "too_wide",
+]
+
+# Elements that stick out of the viewport (or of their card): none may, but those inside a box
+# that scrolls or
+# clips (the API's long examples), hidden on purpose (.visually-hidden) or the skip link that
+# waits off-screen until it has focus.
+_TOO_WIDE = """() => {
+    const width = document.documentElement.clientWidth;
+    const boxed = el => {
+        for (let p = el.parentElement; p; p = p.parentElement) {
+            if (["auto", "scroll", "hidden"].includes(getComputedStyle(p).overflowX)) return true;
+        }
+        return false;
+    };
+    const found = [];
+    for (const el of document.body.querySelectorAll("*")) {
+        if (el.closest(".skip, .visually-hidden") || boxed(el)) continue;
+        const box = el.getBoundingClientRect();
+        // Its own box, or text that runs out of it (a long address that does not wrap).
+        const spills = el.scrollWidth > el.clientWidth + 1 && box.right + el.scrollWidth
+            - el.clientWidth > width + 0.5;
+        // Nor out of the card it sits in.
+        const card = el.parentElement && el.parentElement.closest(".card");
+        const outOfCard = card && box.right > card.getBoundingClientRect().right + 0.5;
+        if (box.width > 0 && (box.right > width + 0.5 || box.left < -0.5 || spills || outOfCard)) {
+            found.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}`
+                + `${el.className ? "." + el.className : ""} (${Math.round(box.left)} to `
+                + `${Math.round(box.right)} of ${width})`);
+        }
+    }
+    const scrolls = document.documentElement.scrollWidth;
+    if (scrolls > width) found.push(`the page scrolls sideways: ${scrolls} of ${width}`);
+    return found;
+}"""
+
+
+def too_wide(page) -> list[str]:
+    """What on `page` is wider than its viewport (or sticks out of it); empty when it fits."""
+    return page.evaluate(_TOO_WIDE)
 
 
 def chromium_path() -> str | None:

@@ -8,7 +8,6 @@ install it; under `CI=true` a missing browser or axe-core fails the run instead.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,33 +18,14 @@ from typing import Any
 import pymongo
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from flaskr import create_app
 from flaskr.identity import users
-from tests.conftest import PASSWORD, with_database
+from tests.support.database import with_database
+from tests.support.served import serving
+from tests.support.web import PASSWORD
 
 from .browser import AXE, CHROMIUM_ARGS, chromium_path, require_tools
-
-
-def body_closed_at_once(app):
-    """`app` with each response body read and closed before the server writes it.
-
-    werkzeug's development server skips `close()` when the browser drops the connection
-    first (it does, closing a page while its favicon is in flight), which leaves a static
-    file open for the garbage collector to warn about in a later test.
-    """
-
-    def wsgi(environ, start_response):
-        body = app(environ, start_response)
-        try:
-            return [b"".join(body)]
-        finally:
-            if hasattr(body, "close"):
-                body.close()
-
-    return wsgi
-
 
 # axe impacts that fail a page; "minor" and "moderate" findings are printed, not failed.
 BLOCKING = ("serious", "critical")
@@ -72,39 +52,33 @@ class LiveServer:
 
 
 @contextmanager
-def serving(real_server: str, instance: Path, host: str = "127.0.0.1") -> Iterator[LiveServer]:
+def live(real_server: str, instance: Path, host: str = "127.0.0.1") -> Iterator[LiveServer]:
     """The app in a threaded werkzeug server on a free loopback port, on its own database,
     browsed as http://HOST:PORT; a `host` other than the address is also its PUBLIC_URL
     (WebAuthn needs a name: `localhost`)."""
     name = f"flaskr_e2e_{uuid.uuid4().hex[:12]}"
     uri = with_database(real_server, name)
-    # The port is known once the socket is bound, and the app's PUBLIC_URL needs it.
-    apps: list[Any] = []
-    server = make_server("127.0.0.1", 0, lambda env, start: apps[0](env, start), threaded=True)
-    url = f"http://{host}:{server.server_port}"
     config = {
         "SECRET_KEY": "e2e-only-secret-key",
         "MONGO_URI": uri,
         "MONGO_TIMEOUT_MS": 3000,
         "BCRYPT_ROUNDS": 4,
     }
-    if host != "127.0.0.1":
-        config["PUBLIC_URL"] = url
-    with pytest.MonkeyPatch.context() as mp:
-        # A private instance folder: a developer's instance/config.py must not leak in.
-        mp.setenv("FLASKR_INSTANCE_PATH", str(instance))
-        app = create_app(config)
-    apps.append(body_closed_at_once(app))
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
+
+    def make(url: str) -> Flask:
+        with pytest.MonkeyPatch.context() as mp:
+            # A private instance folder: a developer's instance/config.py must not leak in.
+            mp.setenv("FLASKR_INSTANCE_PATH", str(instance))
+            return create_app({**config, "PUBLIC_URL": url} if host != "127.0.0.1" else config)
+
     client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
     try:
-        yield LiveServer(app, url, client[name])
+        with serving(make, host) as (app, url):
+            try:
+                yield LiveServer(app, url, client[name])
+            finally:
+                app.extensions["flaskr.mongo"].close()
     finally:
-        server.shutdown()
-        thread.join(10)
-        server.server_close()
-        app.extensions["flaskr.mongo"].close()
         client.drop_database(name)
         client.close()
 
@@ -114,8 +88,8 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
     """The app in a threaded werkzeug server on a free loopback port, on its own database."""
     require_tools()
     real_server = request.getfixturevalue("real_server")
-    with serving(real_server, tmp_path_factory.mktemp("e2e-instance")) as live:
-        yield live
+    with live(real_server, tmp_path_factory.mktemp("e2e-instance")) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")
@@ -174,11 +148,12 @@ class Browser:
         self.contexts: list[Any] = []
         self.tabs: list[Checked] = []
 
-    def open(self, storage_state: dict | None = None) -> Any:
-        """A new tab in a new context; `storage_state` restores saved cookies."""
+    def open(self, storage_state: dict | None = None, **options: Any) -> Any:
+        """A new tab in a new context; `storage_state` restores saved cookies, `options` go to
+        Playwright's new_context (viewport, timezone_id, locale, java_script_enabled, ...)."""
         # bypass_csp: axe is injected as a script, which a strict CSP would refuse.
         context = self.chromium.new_context(
-            base_url=self.base_url, bypass_csp=True, storage_state=storage_state
+            base_url=self.base_url, bypass_csp=True, storage_state=storage_state, **options
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.add_init_script(path=str(AXE))
@@ -211,7 +186,7 @@ def pytest_runtest_makereport(item, call):
 @dataclass
 class Watched:
     """A tab that enforces the pages' Content-Security-Policy and injects nothing (no axe):
-    the console and script errors it met, and every URL it asked for."""
+    the console and script errors and DevTools issues it met, and every URL it asked for."""
 
     page: Any
     problems: list[str] = field(default_factory=list)
@@ -226,9 +201,17 @@ def strict_tab(browser: Any, url: str) -> Iterator[Watched]:
     """A watched tab on `url`, in a context of its own, closed at the end."""
     context = browser.new_context(base_url=url)
     tab = Watched(context.new_page())
-    tab.page.on("console", lambda m: tab.problems.append(m.text) if m.type == "error" else None)
-    tab.page.on("pageerror", lambda e: tab.problems.append(str(e)))
-    tab.page.on("request", lambda r: tab.requests.append(r.url))
+    page, problems = tab.page, tab.problems
+    page.on(
+        "console",
+        lambda m: problems.append(f"{m.location['url']}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: tab.requests.append(r.url))
+    # Chromium's DevTools Issues panel (a form field without an id or name, for one).
+    devtools = context.new_cdp_session(page)
+    devtools.on("Audits.issueAdded", lambda e: problems.append(f"{page.url}: {e['issue']}"))
+    devtools.send("Audits.enable")
     try:
         yield tab
     finally:

@@ -1,4 +1,5 @@
-"""Every page the app serves passes axe-core with no serious or critical violation.
+"""Every page the app serves passes axe-core with no serious or critical violation, and fits
+the screen of a laptop and of a phone (nothing wider than the viewport).
 
 The pages are found in the app's URL map, so a page added later is checked without editing
 this file; the states a person meets (errors, messages, error pages) are visited by hand.
@@ -8,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
-from .browser import expect, skip_without_tools
+from .browser import VIEWPORTS, expect, skip_without_tools, too_wide
 from .test_flows import press, sign_in
 
 skip_without_tools()
@@ -37,6 +38,12 @@ def answers_html(page, path: str) -> bool:
     return answer.headers.get("content-type", "").startswith("text/html")
 
 
+def checked(page, a11y) -> None:
+    """axe on the page as it is now, and nothing on it wider than the screen."""
+    a11y(page)
+    assert too_wide(page) == [], f"{page.url} at {page.viewport_size['width']} px"
+
+
 def visit_all(page, a11y, paths: list[str]) -> list[str]:
     """Load and check each path that answers HTML; return the final URLs checked."""
     seen = []
@@ -44,48 +51,60 @@ def visit_all(page, a11y, paths: list[str]) -> list[str]:
         if not answers_html(page, path):
             continue
         page.goto(path)
-        a11y(page)
+        checked(page, a11y)
         seen.append(page.url)
     return seen
 
 
-def test_every_page_signed_out(page, a11y, live_server):
+@pytest.fixture(params=list(VIEWPORTS))
+def screen(request, browse):
+    """A tab as wide as a laptop's or a phone's screen."""
+    return browse.open(viewport=VIEWPORTS[request.param])
+
+
+def test_every_page_signed_out(screen, a11y, live_server):
     paths = html_pages(live_server)
     assert {"/", "/auth/login", "/auth/register", "/user"} <= set(paths)
-    seen = visit_all(page, a11y, paths)
+    seen = visit_all(screen, a11y, paths)
     assert len(seen) == len(paths)
 
 
-def test_every_page_signed_in(page, a11y, live_server):
+def test_every_page_signed_in(screen, a11y, live_server):
     username = live_server.create_user()
-    sign_in(page, a11y, username, path="/auth/login")
-    seen = visit_all(page, a11y, html_pages(live_server))
+    sign_in(screen, a11y, username, path="/auth/login")
+    seen = visit_all(screen, a11y, html_pages(live_server))
     assert any(url.endswith("/user") for url in seen)
 
 
-def test_error_page(page, a11y):
-    answer = page.goto("/no-such-page")
+def test_error_page(screen, a11y):
+    answer = screen.goto("/no-such-page")
     assert answer.status == 404
-    a11y(page)
+    checked(screen, a11y)
+    expect(screen.get_by_text("That page does not exist.")).to_be_visible()
+    expect(screen.get_by_role("link", name="Go to the start page")).to_be_visible()
 
 
-def test_refused_form_page(page, a11y):
-    page.goto("/auth/login")
-    a11y(page)
-    # A stale or forged CSRF token gets the 400 page, in the site's layout.
-    page.locator("input[name=csrf_token]").evaluate("el => el.value = 'forged'")
-    page.get_by_label("Username").fill("someone")
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation() as nav:
-        page.get_by_role("button", name="Sign in", exact=True).click()
-    assert nav.value.status == 400
-    a11y(page)
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+def test_an_expired_form_is_shown_again(screen, a11y):
+    screen.goto("/auth/login")
+    a11y(screen)
+    # A stale or forged CSRF token: nothing is done, the form comes back saying why.
+    screen.locator("input[name=csrf_token]").evaluate("el => el.value = 'forged'")
+    screen.get_by_label("Username").fill("someone")
+    screen.get_by_label("Password", exact=True).fill(PASSWORD)
+    press(screen, "Sign in")
+    checked(screen, a11y)
+    expect(screen).to_have_title("Error: Sign in · flaskr")
+    expect(screen.locator("#error-summary")).to_be_focused()
+    expect(screen.locator("#error-summary")).to_contain_text(
+        "This form has expired. Please try again."
+    )
+    expect(screen.get_by_label("Username")).to_be_visible()
 
 
-def test_form_with_every_field_wrong(page, a11y):
-    page.goto("/auth/register")
-    a11y(page)
-    press(page, "Create account")
-    a11y(page)
-    expect(page.locator(".error")).to_have_count(2)
+def test_form_with_every_field_wrong(screen, a11y):
+    screen.goto("/auth/register")
+    a11y(screen)
+    press(screen, "Create account")
+    checked(screen, a11y)
+    expect(screen.locator(".field .error")).to_have_count(2)
+    expect(screen.locator("#error-summary li")).to_have_count(2)

@@ -17,7 +17,7 @@ from flaskr import messages
 from flaskr.identity import clock as app_clock
 
 from .browser import expect, require_tools, skip_without_tools
-from .conftest import serving, strict_tab
+from .conftest import live, strict_tab
 from .test_flows import press, sign_in, sign_out
 
 skip_without_tools()
@@ -29,8 +29,8 @@ def passkey_server(request, tmp_path_factory):
     """The app served as http://localhost:PORT, which is also its PUBLIC_URL."""
     require_tools()
     real_server = request.getfixturevalue("real_server")
-    with serving(real_server, tmp_path_factory.mktemp("passkeys"), host="localhost") as live:
-        yield live
+    with live(real_server, tmp_path_factory.mktemp("passkeys"), host="localhost") as served:
+        yield served
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from flaskr.web.context import settings
-
-from .passkey_helpers import World
+from tests.support.passkeys import World
 
 
 @pytest.fixture

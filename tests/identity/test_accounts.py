@@ -8,7 +8,7 @@ import pytest
 from flaskr.identity import accounts, audit, sessions, signals, throttle, users
 from flaskr.identity.audit import CLI, Actor
 from flaskr.web.context import settings
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 BROWSER = Actor.self("203.0.113.9", "Mozilla/5.0 Firefox/128.0")
 # The per-account failure counters (the per-address ones are not the account's).
@@ -98,8 +98,9 @@ def test_change_password_ends_other_sessions_and_lifts_the_lockout(ctx, heard, d
     user = new_account(ctx)
     keep, other = a_session(user, ctx), a_session(user, ctx)
     key = users.username_key("alice")
-    throttle.reserve(key, None, now=audit_now(), limits=ctx.limits)
-    throttle.record_failure(key, None, now=audit_now(), limits=ctx.limits)
+    budget = throttle.Budget.of(key, None, ctx.limits)
+    throttle.reserve(budget, now=audit_now(), limits=ctx.limits)
+    throttle.record_failure(budget, now=audit_now(), limits=ctx.limits)
     assert db.login_failures.count_documents(ACCOUNT_COUNTERS) == 1
     ended = accounts.change_password(user, NEW_PASSWORD, actor=CLI, settings=ctx, keep=keep["_id"])
     assert ended == 1
@@ -130,8 +131,9 @@ def test_disable_ends_every_session_and_enable_lifts_the_lockout(ctx, heard, db)
     assert sessions.list_sessions(user["_id"], now=audit_now()) == []
     assert users.find_user("alice")["disabled"] is True
     key = users.username_key("alice")
-    throttle.reserve(key, None, now=audit_now(), limits=ctx.limits)
-    throttle.record_failure(key, None, now=audit_now(), limits=ctx.limits)
+    budget = throttle.Budget.of(key, None, ctx.limits)
+    throttle.reserve(budget, now=audit_now(), limits=ctx.limits)
+    throttle.record_failure(budget, now=audit_now(), limits=ctx.limits)
     accounts.enable_account(user, actor=CLI, settings=ctx)
     assert "disabled" not in users.find_user("alice")
     assert db.login_failures.count_documents(ACCOUNT_COUNTERS) == 0

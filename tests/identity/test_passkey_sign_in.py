@@ -9,10 +9,9 @@ import pytest
 
 from flaskr.identity import accounts, ceremonies, challenges, signin
 from flaskr.identity.challenges import REAUTHENTICATE, SECOND_STEP, SIGN_IN
-from tests.conftest import PASSWORD
-from tests.two_factor.helpers import at_once
-
-from .passkey_helpers import ACTOR, BROWSER, ORIGIN, OTHER_BROWSER
+from tests.support.passkeys import ACTOR, BROWSER, ORIGIN, OTHER_BROWSER
+from tests.support.threads import together
+from tests.support.web import PASSWORD
 
 
 @pytest.fixture
@@ -24,15 +23,7 @@ def app(make_app):
 @pytest.fixture
 def passkey_threads(app):
     """`passkey_threads(n, attempt)`: what `attempt()` returns in each of n threads at once."""
-
-    def run(count, attempt):
-        def in_app():
-            with app.app_context():
-                return attempt()
-
-        return at_once(count, in_app)
-
-    return run
+    return lambda count, attempt: together(*[attempt] * count, app=app)
 
 
 @pytest.fixture

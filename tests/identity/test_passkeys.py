@@ -20,9 +20,8 @@ from flaskr.identity import (
     users,
 )
 from flaskr.identity.audit import CLI
-
-from .authenticator import unb64
-from .passkey_helpers import ACTOR, BROWSER, ORIGIN, OTHER_BROWSER
+from tests.support.authenticator import unb64
+from tests.support.passkeys import ACTOR, BROWSER, ORIGIN, OTHER_BROWSER
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from flaskr.identity import accounts, recovery_codes, users
 from flaskr.identity.audit import Actor
 from flaskr.web.context import settings
-from tests.conftest import PASSWORD
+from tests.support.web import PASSWORD
 from tests.two_factor.helpers import at_once, to_step_start, turned_on
 
 ACTOR = Actor.self("198.51.100.7", "pytest")

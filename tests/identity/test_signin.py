@@ -8,10 +8,10 @@ from datetime import datetime
 import pytest
 
 from flaskr import messages
-from flaskr.identity import signin, users
+from flaskr.identity import signin
 from flaskr.identity.audit import Actor
 from flaskr.web.context import settings
-from tests.conftest import PASSWORD, AuthActions, csrf_token, page_text
+from tests.support.web import PASSWORD, AuthActions, csrf_token, page_text, signed_in
 
 ACTOR = Actor.self("198.51.100.7", "pytest")
 
@@ -40,21 +40,10 @@ def factor(app):
     return found
 
 
-@pytest.fixture
-def alice(app, auth):
-    auth.register()
-    with app.app_context():
-        return users.find_user("alice")
-
-
 def post_code(client, code: str, method: str = "test_code", **kw):
     token = csrf_token(client, "/auth/two-factor")
     data = {"method": method, "code": code, "csrf_token": token}
     return client.post("/auth/two-factor", data=data, **kw)
-
-
-def signed_in(client) -> bool:
-    return client.get("/user").status_code == 200
 
 
 @pytest.mark.db

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pyotp
 
-from tests.conftest import PASSWORD, csrf_token, page_text
+from tests.support.web import PASSWORD, csrf_token, page_text
 
 KEY_RE = re.compile(r'id="totp-key">([A-Z2-7 ]+)</code>')
 CODES_RE = re.compile(r"<li><code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code></li>")

@@ -9,7 +9,8 @@ from flaskr import messages
 from flaskr.identity import audit, signals, signin, users
 from flaskr.identity.audit import Actor
 from flaskr.web.context import settings
-from tests.conftest import AuthActions, csrf_token, page_text
+from tests.support.users import add_user
+from tests.support.web import AuthActions, csrf_token, page_text
 
 from .helpers import TwoFactorPages, code_at
 
@@ -61,7 +62,9 @@ def test_each_change_is_announced_with_its_details(app, client, alice, pages, on
     assert names[0] == (
         "two_factor_enabled",
         {
-            "actor": Actor.self("127.0.0.1", names[0][1]["actor"].user_agent),
+            "actor": Actor.self(
+                "127.0.0.1", names[0][1]["actor"].user_agent, names[0][1]["actor"].device
+            ),
             "username": "alice",
             "recovery_codes": 10,
         },
@@ -153,8 +156,8 @@ def strict_app(make_app):
 def test_when_required_an_account_without_it_sets_it_up_first(strict_app, on_step):
     client = strict_app.test_client()
     auth = AuthActions(client)
-    auth.register()
-    assert auth.login().headers["Location"] == "/user"
+    # Registering signs in, and the account's first stop is setting it up.
+    assert auth.register().headers["Location"] == "/user"
     response = client.get("/user")
     assert response.headers["Location"] == "/account/two-factor"
     assert messages.TWO_FACTOR_ENROL in page_text(client.get(response.headers["Location"]))
@@ -181,7 +184,7 @@ def test_when_required_the_api_says_what_to_do(strict_app):
     from tests.api.conftest import PREFIX
 
     client = strict_app.test_client()
-    AuthActions(client).register()
+    add_user(strict_app)
     token = client.get(PREFIX + "/csrf").get_json()["csrf_token"]
     body = {"username": "alice", "password": "violet-harbour-88-tundra"}
     signed = client.post(PREFIX + "/login", json=body, headers={"X-CSRFToken": token})

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from flaskr import messages
-from tests.conftest import AuthActions, csrf_token, page_text
-from tests.identity.authenticator import SoftAuthenticator
-from tests.identity.passkey_helpers import ORIGIN
+from tests.support.authenticator import SoftAuthenticator
+from tests.support.passkeys import ORIGIN
+from tests.support.web import AuthActions, csrf_token, page_text
 
 from .helpers import TwoFactorPages
 
@@ -134,8 +134,12 @@ def test_nobody_renames_or_removes_another_accounts_passkey(app, client, passkey
 
 
 def test_the_forms_need_their_csrf_token(client, passkey, db):
-    assert client.post(f"{PAGE}/passkeys/{passkey}/remove").status_code == 400
-    assert client.post(f"{PAGE}/passkeys/{passkey}/rename", data={"name": "x"}).status_code == 400
+    came_from = {"Referer": f"http://localhost{PAGE}"}
+    for action, data in (("remove", None), ("rename", {"name": "x"})):
+        sent = client.post(f"{PAGE}/passkeys/{passkey}/{action}", data=data, headers=came_from)
+        # Nothing done; back to the page the form is on, saying why.
+        assert (sent.status_code, sent.headers["Location"]) == (303, PAGE)
+        assert messages.FORM_EXPIRED in page_text(client.get(PAGE))
     assert db.passkeys.find_one()["name"] == "Laptop"
 
 

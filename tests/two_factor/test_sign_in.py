@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flaskr import messages
-from tests.conftest import AuthActions, copy_cookies, page_text
+from tests.support.web import AuthActions, copy_cookies, page_text
 
 from .helpers import TwoFactorPages, code_at
 

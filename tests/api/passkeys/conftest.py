@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.identity.authenticator import SoftAuthenticator
-from tests.identity.passkey_helpers import ORIGIN
+from tests.support.authenticator import SoftAuthenticator
+from tests.support.passkeys import ORIGIN
 
 
 @pytest.fixture

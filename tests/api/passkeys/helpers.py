@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD
-from tests.identity.authenticator import SoftAuthenticator
+from tests.support.authenticator import SoftAuthenticator
+from tests.support.web import PASSWORD
 
 from ..conftest import ApiClient
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from flaskr import messages
-from tests.identity.authenticator import SoftAuthenticator
-from tests.identity.passkey_helpers import ORIGIN
+from tests.support.authenticator import SoftAuthenticator
+from tests.support.passkeys import ORIGIN
 from tests.two_factor.helpers import code_at, to_step_start
 
 from ..conftest import ApiClient

@@ -1,0 +1,1 @@
+"""The deploy kit, production mode, and gunicorn processes: outages and scale-out."""

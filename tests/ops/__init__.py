@@ -1,1 +1,0 @@
-"""Operations: admin CLI, health checks, logging, production mode, outages, scale-out."""
