@@ -4,7 +4,7 @@ account, alive 5 minutes, used up by its first verification, right or wrong.
 A challenge is 32 random bytes. The database keeps its SHA-256 with what it is for
 (`purpose`), the account it is for (none for a passwordless sign-in) and the browser session it
 was made for (the hash of a random token kept in that session). An answer names its challenge
-in clientDataJSON; the record is taken with one find_one_and_delete before anything is
+in clientDataJSON; the record is deleted with one conditional delete_one before anything is
 verified, so an answer replayed, sent from another browser, for another purpose or account, or
 after 5 minutes finds nothing.
 """
@@ -98,7 +98,9 @@ def take(
         "purpose": purpose,
         "user_id": user_id,
     }
-    record = collection(CHALLENGES).find_one_and_delete(query)
-    if record is None or record["expires_at"] <= now:
+    # Expiry is in the filter too, and the delete's own count decides (never a returned
+    # document: SecantusDB may hand two racing requests the same before-image).
+    live = {**query, "expires_at": {"$gt": now}}
+    if collection(CHALLENGES).delete_one(live).deleted_count != 1:
         raise Expired()
     return challenge

@@ -128,19 +128,28 @@ def rename(user_id: ObjectId, passkey_id: object, name: str) -> dict[str, Any] |
     oid = _object_id(passkey_id)
     if oid is None:
         return None
-    return collection(PASSKEYS, durable=True).find_one_and_update(
-        {"_id": oid, "user_id": user_id},
-        {"$set": {"name": name.strip()}},
-        return_document=True,
-    )
+    mine = {"_id": oid, "user_id": user_id}
+    # update_one's count, not find_one_and_update's image: SecantusDB may return a stale one.
+    change = {"$set": {"name": name.strip()}}
+    if collection(PASSKEYS, durable=True).update_one(mine, change).matched_count != 1:
+        return None
+    renamed = collection(PASSKEYS).find_one(mine)
+    return {**renamed, "name": name.strip()} if renamed else None
 
 
 def remove(user_id: ObjectId, passkey_id: object) -> dict[str, Any] | None:
-    """Delete the user's passkey; the passkey removed, or None (none such, or removed already)."""
+    """Delete the user's passkey; the passkey removed, or None (none such, or removed already:
+    of two requests removing it at once, only the one whose delete counted gets it)."""
     oid = _object_id(passkey_id)
     if oid is None:
         return None
-    return collection(PASSKEYS, durable=True).find_one_and_delete({"_id": oid, "user_id": user_id})
+    mine = {"_id": oid, "user_id": user_id}
+    found = collection(PASSKEYS).find_one(mine)
+    if found is None:
+        return None
+    # The delete's own count decides, never a returned before-image (stale on SecantusDB).
+    deleted = collection(PASSKEYS, durable=True).delete_one(mine).deleted_count
+    return found if deleted == 1 else None
 
 
 def remove_all(user_id: ObjectId) -> int:
@@ -151,16 +160,14 @@ def remove_all(user_id: ObjectId) -> int:
 def record_use(passkey: dict[str, Any], sign_count: int, backed_up: bool, now: datetime) -> bool:
     """Store a verified use: the new sign count, backup state and time. False, storing nothing,
     when the count did not grow (unless it stays 0, as synced passkeys report): the
-    authenticator may have been copied. The check and the write are one atomic update."""
-    current = passkey["sign_count"]
-    if sign_count == 0 and current == 0:
-        guard: dict[str, Any] = {"sign_count": 0}
-    elif sign_count > current:
-        guard = {"sign_count": {"$lt": sign_count}}
-    else:
+    authenticator may have been copied. The rule is in the update's filter and the update's
+    own count decides, so of two uses with one count only one is stored."""
+    change = {"$set": {"sign_count": sign_count, "backed_up": bool(backed_up), "last_used_at": now}}
+    coll = collection(PASSKEYS)
+    if sign_count == 0 and passkey["sign_count"] == 0:
+        # Nothing to compare (a synced passkey): a use at the same millisecond changes nothing.
+        return coll.update_one({"_id": passkey["_id"], "sign_count": 0}, change).matched_count == 1
+    if sign_count <= passkey["sign_count"]:
         return False
-    result = collection(PASSKEYS).update_one(
-        {"_id": passkey["_id"], **guard},
-        {"$set": {"sign_count": sign_count, "backed_up": bool(backed_up), "last_used_at": now}},
-    )
-    return result.matched_count == 1
+    guard = {"_id": passkey["_id"], "sign_count": {"$lt": sign_count}}
+    return coll.update_one(guard, change).modified_count == 1

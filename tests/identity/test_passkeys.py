@@ -22,6 +22,7 @@ from flaskr.identity import (
 from flaskr.identity.audit import CLI
 from tests.support.authenticator import unb64
 from tests.support.passkeys import ACTOR, BROWSER, ORIGIN, OTHER_BROWSER
+from tests.support.threads import together
 
 
 @pytest.fixture
@@ -281,6 +282,25 @@ def test_renaming_and_removing_are_audited_with_their_actor(world, db, heard):
     # Removed once: a second removal finds nothing and announces nothing.
     assert accounts.remove_passkey(alice, pid, actor=ACTOR, settings=world.rules) is None
     assert len(heard) == 3
+
+
+@pytest.mark.db
+def test_of_two_removals_at_once_one_removes_and_is_announced(app, world, db, heard):
+    """The delete's own count decides (SecantusDB may give both a stale before-image)."""
+    alice = world.account()
+    pid = str(world.add(alice, world.device())["_id"])
+
+    def remove():
+        return accounts.remove_passkey(alice, pid, actor=ACTOR, settings=world.rules)
+
+    for _ in range(5):
+        removed = together(*[remove] * 6, app=app)
+        assert sum(r is not None for r in removed) == 1, removed
+        assert [name for name, _, _ in heard].count(audit.PASSKEY_REMOVED) == 1
+        assert db.auth_events.count_documents({"event": "passkey_removed"}) == 1
+        heard.clear()
+        db.auth_events.delete_many({"event": "passkey_removed"})
+        pid = str(world.add(alice, world.device())["_id"])
 
 
 @pytest.mark.parametrize("passkey_id", ["not-an-id", "", str(ObjectId())])
