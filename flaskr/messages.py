@@ -275,6 +275,16 @@ NOTICES = {
         "Someone asked to use this address, which belongs to your account {username}, for "
         "another account. Nothing was changed, and no link was sent to them.",
     ),
+    "passkey_added": (
+        "A passkey was added to your account",
+        "A passkey named “{passkey}” was added to your account {username}. It can sign in to "
+        "the account without the password.",
+    ),
+    "passkey_removed": (
+        "A passkey was removed from your account",
+        "The passkey “{passkey}” was removed from your account {username}: it no longer signs "
+        "in to it.",
+    ),
     "locked": (
         "Too many failed sign-ins to your account",
         "There were too many failed attempts to sign in to your account {username}, so "
@@ -457,9 +467,9 @@ NOTICES.update(
         ),
         "two_factor_reset": (
             "Two-factor sign-in was removed from your account",
-            "An administrator removed the authenticator app and recovery codes of your account "
-            "{username}: its password alone signs in now. Set up two-factor sign-in again on "
-            "your account page.",
+            "An administrator removed the authenticator app, recovery codes and passkeys of your "
+            "account {username}: its password alone signs in now. Set up two-factor sign-in again "
+            "on your account page.",
         ),
         "sessions_ended": (
             "Your account was signed out",

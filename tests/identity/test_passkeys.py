@@ -9,6 +9,7 @@ import functools
 import pytest
 from bson import ObjectId
 
+from flaskr import messages
 from flaskr.identity import (
     accounts,
     audit,
@@ -23,6 +24,7 @@ from flaskr.identity.audit import CLI
 from tests.support.authenticator import unb64
 from tests.support.passkeys import ACTOR, BROWSER, ORIGIN, OTHER_BROWSER
 from tests.support.threads import together
+from tests.support.web import PASSWORD
 
 
 @pytest.fixture
@@ -362,3 +364,25 @@ def test_an_administrators_reset_removes_the_passkeys_too(world, db):
     assert db.auth_events.find_one({"event": "two_factor_reset"})["actor"] == "cli"
     assert not accounts.reset_two_factor(alice, actor=CLI, settings=world.rules)
     assert sessions.two_factor_summary(alice)["passkeys"] == 0
+
+
+@pytest.mark.db
+def test_a_passkey_added_or_removed_is_told_to_the_confirmed_address(app, world, db):
+    """The notices answer the door's signals (mail/notices.py), naming the passkey."""
+    alice = accounts.create_account(
+        "alice", PASSWORD, email="alice@example.com", actor=ACTOR, settings=world.rules
+    )
+    users.confirm_email(alice["_id"], "alice@example.com")
+    added = world.add(alice, world.device(), name="Work laptop")
+    accounts.remove_passkey(alice, str(added["_id"]), actor=ACTOR, settings=world.rules)
+    kinds = {"$in": ["passkey_added", "passkey_removed", "passkey_renamed"]}
+    told = {m["kind"]: m for m in db.outbox.find({"to": "alice@example.com", "kind": kinds})}
+    assert set(told) == {"passkey_added", "passkey_removed"}
+    for kind, notice in told.items():
+        assert notice["subject"] == messages.NOTICES[kind][0]
+        assert "“Work laptop”" in notice["text"] and "alice" in notice["text"]
+        assert ACTOR.ip in notice["text"]
+    # A rename is no security event: no notice.
+    again = world.add(alice, world.device())
+    accounts.rename_passkey(alice, str(again["_id"]), "Phone", actor=ACTOR, settings=world.rules)
+    assert db.outbox.count_documents({"kind": kinds}) == 3
