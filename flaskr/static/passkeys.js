@@ -115,7 +115,9 @@
   function done(box, answer) {
     let next = box.dataset.next;
     if (answer.passkey) next += "?added=" + encodeURIComponent(answer.passkey.id);
-    window.location.assign(next);
+    // replace, not assign: the page that started the ceremony (a sign-in page) is done with,
+    // and an autofill sign-in, with no click, would leave a history entry Chromium skips.
+    window.location.replace(next);
   }
 
   function say(box, error) {

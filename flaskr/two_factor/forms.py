@@ -24,4 +24,4 @@ class DisableForm(Form):
 
 class PasskeyNameForm(Form):
     # The page renders one input per passkey itself (each with its own id); this reads it.
-    name = TextField("Name", validators=[DataRequired(messages.PASSKEY_NAME_REQUIRED)])
+    passkey_name = TextField("Name", validators=[DataRequired(messages.PASSKEY_NAME_REQUIRED)])

@@ -21,10 +21,10 @@ def _back():
 def rename_passkey(passkey_id: str):
     form = PasskeyNameForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.name.errors), "error")
+        flash(" ".join(form.passkey_name.errors), "error")
         return _back()
     try:
-        renamed = mine.rename(passkey_id, form.name.data)
+        renamed = mine.rename(passkey_id, form.passkey_name.data)
     except accounts.Invalid as e:
         flash(e.fields["name"], "error")
         return _back()

@@ -16,7 +16,7 @@ import pytest
 from flaskr import messages
 from flaskr.identity import clock as app_clock
 
-from .browser import expect, require_tools, skip_without_tools
+from .browser import VIEWPORTS, expect, require_tools, skip_without_tools, too_wide
 from .conftest import live, strict_tab
 from .test_flows import press, sign_in, sign_out
 
@@ -128,6 +128,12 @@ def signed_in_with_the_button(page, a11y) -> None:
     a11y(page)
 
 
+def expect_signed_in_as(page, username: str) -> None:
+    """The header names the account this tab is signed in to."""
+    header = page.get_by_role("navigation", name="Main")
+    expect(header.get_by_role("link", name=username, exact=True)).to_be_visible()
+
+
 def alert_of(page):
     return page.locator("[data-passkey-alert]")
 
@@ -146,7 +152,7 @@ def test_add_sign_out_and_sign_in_with_no_username(page, a11y, passkey_server):
     a11y(page)
     signed_in_with_the_button(page, a11y)
     expect(page).to_have_url(re.compile(r"/user$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(username)
+    expect_signed_in_as(page, username)
     activity = page.get_by_role("table", name="Recent activity")
     expect(activity).to_contain_text(messages.EVENTS["passkey_sign_in"])
     page.goto("/account/two-factor")
@@ -173,7 +179,7 @@ def test_the_script_works_without_the_browsers_json_helpers(page, a11y, passkey_
     sign_out(page)
     a11y(page)
     signed_in_with_the_button(page, a11y)
-    expect(page.get_by_role("heading", level=1)).to_have_text(username)
+    expect_signed_in_as(page, username)
 
 
 def test_after_the_password_the_passkey_is_the_second_step(page, a11y, passkey_server):
@@ -349,7 +355,34 @@ def test_the_pages_keep_their_content_security_policy_and_autofill_signs_in(
         # Nothing clicked, no username typed: the autofill's passkey signs in.
         page.goto("/auth/login")
         page.wait_for_url(re.compile(r"/user$"))
-        expect(page.get_by_role("heading", level=1)).to_have_text(username)
+        expect_signed_in_as(page, username)
         assert len(device.credentials()) == 1
-    assert tab.problems == []
+    assert tab.problems == [], "\n".join(tab.problems)
     assert tab.only_from(passkey_server.url), tab.requests
+
+
+@pytest.mark.parametrize("kind", list(VIEWPORTS))
+def test_the_passkey_pages_fit_a_laptop_and_a_phone(browse, a11y, passkey_server, kind):
+    """Every page with a passkey part, at 1280 and 390 px, with the longest name there is."""
+    tab = browse.open(viewport=VIEWPORTS[kind], is_mobile=kind == "phone")
+    username, _ = start(tab, a11y, passkey_server)
+    add_passkey(tab, a11y, "W" * 64)
+    for path, button in (
+        ("/account/two-factor", "Add a passkey"),
+        ("/auth/reauthenticate", "Confirm with a passkey"),
+    ):
+        tab.goto(path)
+        a11y(tab)
+        expect(tab.get_by_role("button", name=button)).to_be_visible()
+        assert too_wide(tab) == [], (path, kind, too_wide(tab))
+    sign_out(tab)
+    a11y(tab)
+    with autofill_held(tab):
+        tab.goto("/auth/login")
+        a11y(tab)
+        expect(tab.get_by_role("button", name="Sign in with a passkey")).to_be_visible()
+        assert too_wide(tab) == [], f"/auth/login at {kind}"
+        sign_in(tab, a11y, username)
+    expect(tab.get_by_role("button", name="Use a passkey")).to_be_visible()
+    assert too_wide(tab) == [], f"/auth/two-factor at {kind}"
+    a11y(tab)

@@ -91,7 +91,7 @@ def test_after_adding_the_page_says_which(client, passkey):
 @pytest.mark.db
 def test_rename_with_the_form(client, passkey, db):
     pages = TwoFactorPages(client)
-    response = pages.post(f"{PAGE}/passkeys/{passkey}/rename", {"name": "Work laptop"})
+    response = pages.post(f"{PAGE}/passkeys/{passkey}/rename", {"passkey_name": "Work laptop"})
     assert response.headers["Location"] == "/account/two-factor#passkeys"
     assert messages.passkey_renamed("Work laptop") in page_text(client.get(PAGE))
     assert db.passkeys.find_one()["name"] == "Work laptop"
@@ -99,7 +99,7 @@ def test_rename_with_the_form(client, passkey, db):
         ("", messages.PASSKEY_NAME_REQUIRED),
         ("x" * 65, messages.passkey_name_too_long(64)),
     ]:
-        pages.post(f"{PAGE}/passkeys/{passkey}/rename", {"name": bad})
+        pages.post(f"{PAGE}/passkeys/{passkey}/rename", {"passkey_name": bad})
         assert reason in page_text(client.get(PAGE))
     assert db.passkeys.find_one()["name"] == "Work laptop"
 
@@ -127,7 +127,7 @@ def test_nobody_renames_or_removes_another_accounts_passkey(app, client, passkey
     auth.register("bob")
     auth.login("bob")
     pages = TwoFactorPages(other)
-    pages.post(f"{PAGE}/passkeys/{passkey}/rename", {"name": "mine"})
+    pages.post(f"{PAGE}/passkeys/{passkey}/rename", {"passkey_name": "mine"})
     pages.post(f"{PAGE}/passkeys/{passkey}/remove")
     assert messages.PASSKEY_NOT_FOUND in page_text(other.get(PAGE))
     assert db.passkeys.find_one()["name"] == "Laptop"
@@ -135,7 +135,7 @@ def test_nobody_renames_or_removes_another_accounts_passkey(app, client, passkey
 
 def test_the_forms_need_their_csrf_token(client, passkey, db):
     came_from = {"Referer": f"http://localhost{PAGE}"}
-    for action, data in (("remove", None), ("rename", {"name": "x"})):
+    for action, data in (("remove", None), ("rename", {"passkey_name": "x"})):
         sent = client.post(f"{PAGE}/passkeys/{passkey}/{action}", data=data, headers=came_from)
         # Nothing done; back to the page the form is on, saying why.
         assert (sent.status_code, sent.headers["Location"]) == (303, PAGE)
