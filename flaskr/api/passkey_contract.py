@@ -104,8 +104,16 @@ PASSKEY_OPERATIONS: list[dict[str, Any]] = [
         "description": OPTIONS + "For `navigator.credentials.get()`: no username, any passkey "
         "of this site (discoverable), user verification required. " + CSRF_NOTE,
         "ok": (200, "The request options.", "OptionsOut"),
-        "errors": [400, 404, 503],
-        "error_texts": {400: ("CSRF token missing or invalid.", ["csrf_failed"]), 404: UNAVAILABLE},
+        "errors": [400, 404, 429, 503],
+        "error_texts": {
+            400: ("CSRF token missing or invalid.", ["csrf_failed"]),
+            404: UNAVAILABLE,
+            429: (
+                "Too many passkey sign-ins started from this address (`SIGN_IN_RATE_LIMIT`, "
+                "counted apart from password checks); wait `Retry-After` seconds.",
+                ["too_many_requests"],
+            ),
+        },
     },
     {
         "method": "post",

@@ -17,6 +17,7 @@ from ..identity.relying_party import RelyingParty
 from . import login
 from .context import account, actor, settings
 from .errors import ApiError
+from .ratelimit import count_passkey_sign_in
 
 # The Flask session keeps a random token; each challenge is stored with its hash, so an answer
 # counts only in the browser that asked for it.
@@ -112,7 +113,10 @@ def _request_options(purpose: str, user_id: Any) -> dict[str, Any]:
 
 
 def sign_in_options() -> dict[str, Any]:
-    """Options for a passwordless sign-in: any passkey of this site, user verification required."""
+    """Options for a passwordless sign-in: any passkey of this site, user verification required.
+    Anyone may ask, so each is counted per address (SIGN_IN_RATE_LIMIT)."""
+    relying_party()
+    count_passkey_sign_in()
     return _request_options(challenges.SIGN_IN, None)
 
 

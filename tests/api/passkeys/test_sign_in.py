@@ -7,6 +7,7 @@ import pytest
 
 from flaskr import messages
 from tests.support.authenticator import SoftAuthenticator
+from tests.support.database import db_of
 from tests.support.passkeys import ORIGIN
 from tests.two_factor.helpers import code_at, to_step_start
 
@@ -134,3 +135,20 @@ def test_wrong_second_steps_are_throttled(make_app, openapi_schema):
     locked = other.post("/login/second-factor/passkey", {"credential": device.get(options)})
     assert (locked.status_code, error_code(locked)) == (429, "too_many_attempts")
     assert int(locked.headers["Retry-After"]) > 0
+
+
+@pytest.mark.db
+def test_passkey_sign_ins_started_are_limited_per_address(make_app, openapi_schema):
+    """Anyone may ask for sign-in options (a challenge stored each time): counted per address
+    under SIGN_IN_RATE_LIMIT, apart from password checks."""
+    app = make_app(PUBLIC_URL=ORIGIN, SIGN_IN_RATE_LIMIT="2 per minute")
+    browser = ApiClient(app.test_client(), openapi_schema)
+    for _ in range(2):
+        assert browser.post("/passkeys/sign-in/options").status_code == 200
+    refused = browser.post("/passkeys/sign-in/options")
+    assert (refused.status_code, error_code(refused)) == (429, "too_many_requests")
+    assert int(refused.headers["Retry-After"]) > 0
+    assert db_of(app).webauthn_challenges.count_documents({}) == 2
+    # Password checks have their own budget.
+    browser.register()
+    assert browser.login().status_code == 200
