@@ -386,3 +386,23 @@ def test_the_passkey_pages_fit_a_laptop_and_a_phone(browse, a11y, passkey_server
     expect(tab.get_by_role("button", name="Use a passkey")).to_be_visible()
     assert too_wide(tab) == [], f"/auth/two-factor at {kind}"
     a11y(tab)
+
+
+def test_without_javascript_the_pages_work_and_show_no_passkey_button(browser, passkey_server):
+    """The passkey parts stay hidden; the password form does all there is. (No script at all,
+    axe included.)"""
+    username = passkey_server.create_user()
+    context = browser.new_context(base_url=passkey_server.url, java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto("/auth/login")
+        expect(tab.locator("[data-passkey]")).to_be_hidden()
+        sign_in(tab, lambda _: None, username)
+        expect(tab).to_have_url(re.compile(r"/user$"))
+        expect_signed_in_as(tab, username)
+        tab.goto("/account/two-factor")
+        expect(tab.get_by_role("heading", name="Passkeys")).to_be_visible()
+        expect(tab.locator("[data-passkey]")).to_have_count(1)  # "Add a passkey", hidden
+        expect(tab.locator("[data-passkey]")).to_be_hidden()
+    finally:
+        context.close()
