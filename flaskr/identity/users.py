@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..db import Index, collection
@@ -28,6 +27,9 @@ INDEXES = [
 ]
 # How many devices an account remembers (the most recently added ones).
 KNOWN_DEVICES = 32
+# The fields an address change reads and writes; CHANGE_TRIES reads before giving up.
+ADDRESS_FIELDS = ("email", "email_key", "pending_email", "pending_email_key")
+CHANGE_TRIES = 5
 
 
 class UsernameTaken(Exception):
@@ -213,30 +215,43 @@ def clear_pending_email(user_id: ObjectId) -> None:
     )
 
 
+def _change_as_read(query: dict[str, Any], change: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply `change` to the user matching `query` only while its address fields are still as
+    read; return the user as read (before the change), or None if none matches.
+
+    Not one find_one_and_update with its before-image: on SecantusDB, under contention, that
+    image was not always the document the change applied to. Here the filter carries what was
+    read, so the answer is exactly what the change replaced.
+    """
+    users = collection("users", durable=True)
+    for _ in range(CHANGE_TRIES):
+        before = users.find_one(query)
+        if before is None:
+            return None
+        as_read = {field: before.get(field) for field in ADDRESS_FIELDS}
+        if users.update_one({**query, **as_read}, change).matched_count == 1:
+            return before
+    return None  # pragma: no cover (the addresses changing at every step, CHANGE_TRIES times)
+
+
 def confirm_email(user_id: ObjectId, email: str) -> dict[str, Any] | None:
     """Make `email`, awaiting confirmation, the user's address; return the user as it was
     before (its old address), or None if it no longer awaits `email`. EmailTaken if another
     account confirmed it first (the unique index decides)."""
     key = addresses.key(email)
+    change = {
+        "$set": {"email": email, "email_key": key},
+        "$unset": {"pending_email": "", "pending_email_key": ""},
+    }
     try:
-        return collection("users", durable=True).find_one_and_update(
-            {"_id": user_id, "pending_email_key": key},
-            {
-                "$set": {"email": email, "email_key": key},
-                "$unset": {"pending_email": "", "pending_email_key": ""},
-            },
-            return_document=ReturnDocument.BEFORE,
-        )
+        return _change_as_read({"_id": user_id, "pending_email_key": key}, change)
     except DuplicateKeyError:
         raise EmailTaken(email) from None
 
 
 def remove_email(user_id: ObjectId) -> dict[str, Any] | None:
     """Forget the user's addresses, confirmed and awaiting; return the user as it was."""
-    fields = {"email": "", "email_key": "", "pending_email": "", "pending_email_key": ""}
-    return collection("users", durable=True).find_one_and_update(
-        {"_id": user_id}, {"$unset": fields}, return_document=ReturnDocument.BEFORE
-    )
+    return _change_as_read({"_id": user_id}, {"$unset": dict.fromkeys(ADDRESS_FIELDS, "")})
 
 
 def remember_device(user_id: ObjectId, device_hash: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -126,3 +127,33 @@ def test_taken_usernames_count_and_invalid_forms_do_not(make_app):
     assert register(client, "alice").status_code == 302
     assert register(client, "ALICE").status_code == 409  # probing a name costs one
     assert register(client, "bob").status_code == 429
+
+
+@pytest.mark.realdb
+def test_the_storage_reads_a_counter_by_its_key_and_only_within_its_window(backend, app, db):
+    # (On mongomock the limiter keeps its counters in memory.)
+    from flaskr.extensions import limiter
+
+    with app.app_context():
+        storage = limiter.storage
+        assert storage.incr("k", 60) == 1
+        assert storage.incr("k", 60) == 2
+        assert storage.get("k") == 2
+        assert storage.get("unknown") == 0
+        # Past its window, before the TTL monitor sweeps it: counted as nothing.
+        db.rate_limits.update_one(
+            {"_id": "k"}, {"$set": {"expireAt": datetime.now(UTC) - timedelta(seconds=1)}}
+        )
+        assert storage.get("k") == 0
+
+
+@pytest.mark.realdb
+def test_reading_a_counter_names_its_key_alone(backend, app, command_log):
+    # With the window's end in the filter, SecantusDB's planner read the whole collection.
+    from flaskr.extensions import limiter
+
+    with app.app_context():
+        limiter.storage.incr("k", 60)
+        limiter.storage.get("k")
+    finds = [c for c in command_log.commands if c.get("find") == "rate_limits"]
+    assert [c["filter"] for c in finds] == [{"_id": "k"}]

@@ -83,7 +83,9 @@ class Launcher:
             try:
                 # S310: the URL is always http://127.0.0.1:<port>/
                 with urllib.request.urlopen(self.base + "/", timeout=5) as response:  # noqa: S310
-                    if response.status == 200:
+                    # Up when the app answers and the mail sender runs: a Ctrl-C that comes
+                    # while the sender is still starting ends it before it can say its tally.
+                    if response.status == 200 and "Sending mail through" in self.output():
                         return
             except OSError:
                 pass

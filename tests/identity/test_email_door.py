@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 from flaskr.identity import accounts, audit, clock, sessions, throttle, tokens, users
 from flaskr.web.context import settings
 from tests.support.email import BROWSER, NEW_PASSWORD, add_user
+from tests.support.threads import together
 from tests.support.web import PASSWORD
 
 LIVE = {"used": False}
@@ -213,3 +214,38 @@ def test_deleting_the_account_deletes_its_links(app, ctx, db):
     accounts.request_reset(alice, actor=BROWSER, settings=ctx)
     accounts.delete_account(alice, actor=BROWSER, settings=ctx)
     assert db.link_tokens.count_documents({}) == 0
+
+
+@pytest.mark.realdb
+def test_confirming_and_removing_at_once_each_answer_what_its_change_replaced(app, db):
+    """Each call's answer is the document its own change applied to, never an older image:
+    either the removal came first (nothing left to confirm) or it removed the new address."""
+    user_id = db.users.insert_one({"username": "bob", "username_key": "bob"}).inserted_id
+    for _ in range(40):
+        db.users.update_one(
+            {"_id": user_id},
+            {
+                "$set": {
+                    "email": "old@example.com",
+                    "email_key": "old@example.com",
+                    "pending_email": "new@example.com",
+                    "pending_email_key": "new@example.com",
+                }
+            },
+        )
+        confirmed, removed = together(
+            lambda: users.confirm_email(user_id, "new@example.com"),
+            lambda: users.remove_email(user_id),
+            app=app,
+        )
+        assert removed is not None
+        if confirmed is None:
+            assert (removed["email"], removed["pending_email"]) == (
+                "old@example.com",
+                "new@example.com",
+            )
+        else:
+            assert confirmed["email"] == "old@example.com"
+            assert removed["email"] == "new@example.com"
+            assert "pending_email" not in removed
+        assert "email" not in db.users.find_one({"_id": user_id})
