@@ -64,21 +64,25 @@ def live(real_server: str, instance: Path, host: str = "127.0.0.1") -> Iterator[
         "MONGO_TIMEOUT_MS": 3000,
         "BCRYPT_ROUNDS": 4,
     }
+    made: list[Flask] = []
 
     def make(url: str) -> Flask:
+        if host != "127.0.0.1":
+            config["PUBLIC_URL"] = url
         with pytest.MonkeyPatch.context() as mp:
             # A private instance folder: a developer's instance/config.py must not leak in.
             mp.setenv("FLASKR_INSTANCE_PATH", str(instance))
-            return create_app({**config, "PUBLIC_URL": url} if host != "127.0.0.1" else config)
+            made.append(create_app(config))
+        return made[0]
 
     client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
     try:
         with serving(make, host) as (app, url):
-            try:
-                yield LiveServer(app, url, client[name])
-            finally:
-                app.extensions["flaskr.mongo"].close()
+            yield LiveServer(app, url, client[name])
     finally:
+        # Once the server has stopped: a request still in flight would open a new client.
+        for app in made:
+            app.extensions["flaskr.mongo"].close()
         client.drop_database(name)
         client.close()
 
@@ -89,6 +93,16 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
     require_tools()
     real_server = request.getfixturevalue("real_server")
     with live(real_server, tmp_path_factory.mktemp("e2e-instance")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def passkey_server(request, tmp_path_factory):
+    """The app served as http://localhost:PORT, which is also its PUBLIC_URL (WebAuthn refuses
+    IP-address hosts): one for each test module that asks (the passkey tests)."""
+    require_tools()
+    real_server = request.getfixturevalue("real_server")
+    with live(real_server, tmp_path_factory.mktemp("passkeys"), host="localhost") as served:
         yield served
 
 

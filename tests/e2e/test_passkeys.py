@@ -3,139 +3,36 @@ ctap2, internal transport, resident keys, user verification) on http://localhost
 app's PUBLIC_URL (WebAuthn refuses IP-address hosts). Add one, sign out, sign in with it and no
 username (button and autofill), use it as the second step; and the refusals: no user
 verification, another account's passkey at re-authentication, a replayed or expired challenge,
-a removed passkey, a sign count going back."""
+a removed passkey, a sign count going back. The pages themselves: test_passkey_pages.py."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from flaskr import messages
 from flaskr.identity import clock as app_clock
 
-from .browser import VIEWPORTS, expect, require_tools, skip_without_tools, too_wide
-from .conftest import live, strict_tab
+from .browser import expect, skip_without_tools
+from .passkey_helpers import (
+    add_passkey,
+    alert_of,
+    autofill_held,
+    expect_signed_in_as,
+    signed_in_with_the_button,
+    start,
+)
 from .test_flows import press, sign_in, sign_out
 
 skip_without_tools()
 pytestmark = pytest.mark.realdb
 
 
-@pytest.fixture(scope="module")
-def passkey_server(request, tmp_path_factory):
-    """The app served as http://localhost:PORT, which is also its PUBLIC_URL."""
-    require_tools()
-    real_server = request.getfixturevalue("real_server")
-    with live(real_server, tmp_path_factory.mktemp("passkeys"), host="localhost") as served:
-        yield served
-
-
 @pytest.fixture
 def site(passkey_server):
     """The tabs of this module browse the app at http://localhost:PORT."""
     return passkey_server
-
-
-class Authenticator:
-    """A virtual authenticator in one tab, as a phone or laptop with a fingerprint reader."""
-
-    def __init__(self, page, **options) -> None:
-        self.cdp = page.context.new_cdp_session(page)
-        self.cdp.send("WebAuthn.enable", {"enableUI": False})
-        options = {
-            "protocol": "ctap2",
-            "ctap2Version": "ctap2_1",
-            "transport": "internal",
-            "hasResidentKey": True,
-            "hasUserVerification": True,
-            "isUserVerified": True,
-            **options,
-        }
-        added = self.cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
-        self.id = added["authenticatorId"]
-
-    def credentials(self) -> list[dict]:
-        return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
-
-    def put(self, credential: dict, **changes) -> None:
-        self.cdp.send(
-            "WebAuthn.addCredential",
-            {"authenticatorId": self.id, "credential": {**credential, **changes}},
-        )
-
-    def clear(self) -> list[dict]:
-        """Take its passkeys out; return them as they were."""
-        held = self.credentials()
-        self.cdp.send("WebAuthn.clearCredentials", {"authenticatorId": self.id})
-        return held
-
-    def user_verified(self, verified: bool) -> None:
-        self.cdp.send(
-            "WebAuthn.setUserVerified", {"authenticatorId": self.id, "isUserVerified": verified}
-        )
-
-
-@contextmanager
-def autofill_held(page) -> Iterator[None]:
-    """The sign-in page's first options request, its autofill's, left unanswered as on a slow
-    network: the authenticator would otherwise sign in through the autofill as the page loads,
-    before anything else can be tried."""
-    held = []
-
-    def hold_the_first(route) -> None:
-        if held:
-            route.continue_()
-        else:
-            held.append(route)
-
-    pattern = "**/api/v1/passkeys/sign-in/options"
-    page.route(pattern, hold_the_first)
-    try:
-        yield
-    finally:
-        page.unroute(pattern)
-
-
-def add_passkey(page, a11y, name: str) -> None:
-    """On the two-factor page, add a passkey called `name` (signed in, freshly)."""
-    page.goto("/account/two-factor")
-    a11y(page)
-    page.get_by_label("Name of the new passkey").fill(name)
-    press(page, "Add a passkey")
-    a11y(page)
-    expect(page.get_by_role("status")).to_have_text(messages.passkey_added(name))
-    expect(page.get_by_role("heading", level=3, name=name)).to_be_visible()
-
-
-def start(page, a11y, passkey_server) -> tuple[str, Authenticator]:
-    """A new account signed in with its password in a tab with an authenticator."""
-    username = passkey_server.create_user()
-    device = Authenticator(page)
-    sign_in(page, a11y, username, path="/auth/login")
-    expect(page).to_have_url(re.compile(r"/user$"))
-    return username, device
-
-
-def signed_in_with_the_button(page, a11y) -> None:
-    """Sign in with 'Sign in with a passkey', no username typed."""
-    with autofill_held(page):
-        page.goto("/auth/login")
-        a11y(page)
-        press(page, "Sign in with a passkey")
-    a11y(page)
-
-
-def expect_signed_in_as(page, username: str) -> None:
-    """The header names the account this tab is signed in to."""
-    header = page.get_by_role("navigation", name="Main")
-    expect(header.get_by_role("link", name=username, exact=True)).to_be_visible()
-
-
-def alert_of(page):
-    return page.locator("[data-passkey-alert]")
 
 
 def test_add_sign_out_and_sign_in_with_no_username(page, a11y, passkey_server):
@@ -340,69 +237,3 @@ def test_a_sign_count_going_back_is_refused_and_audited(page, a11y, passkey_serv
     )
     stored = passkey_server.db.passkeys.find_one({"user_id": user["_id"]})
     assert stored["sign_count"] >= 2
-
-
-def test_the_pages_keep_their_content_security_policy_and_autofill_signs_in(
-    browser, passkey_server
-):
-    """The script is the site's own file: no inline script, nothing from elsewhere, no console
-    error; and a passkey offered in the username field's autofill signs in by itself."""
-    with strict_tab(browser, passkey_server.url) as tab:
-        page = tab.page
-        username, device = start(page, lambda _: None, passkey_server)
-        add_passkey(page, lambda _: None, "Autofill")
-        sign_out(page)
-        # Nothing clicked, no username typed: the autofill's passkey signs in.
-        page.goto("/auth/login")
-        page.wait_for_url(re.compile(r"/user$"))
-        expect_signed_in_as(page, username)
-        assert len(device.credentials()) == 1
-    assert tab.problems == [], "\n".join(tab.problems)
-    assert tab.only_from(passkey_server.url), tab.requests
-
-
-@pytest.mark.parametrize("kind", list(VIEWPORTS))
-def test_the_passkey_pages_fit_a_laptop_and_a_phone(browse, a11y, passkey_server, kind):
-    """Every page with a passkey part, at 1280 and 390 px, with the longest name there is."""
-    tab = browse.open(viewport=VIEWPORTS[kind], is_mobile=kind == "phone")
-    username, _ = start(tab, a11y, passkey_server)
-    add_passkey(tab, a11y, "W" * 64)
-    for path, button in (
-        ("/account/two-factor", "Add a passkey"),
-        ("/auth/reauthenticate", "Confirm with a passkey"),
-    ):
-        tab.goto(path)
-        a11y(tab)
-        expect(tab.get_by_role("button", name=button)).to_be_visible()
-        assert too_wide(tab) == [], (path, kind, too_wide(tab))
-    sign_out(tab)
-    a11y(tab)
-    with autofill_held(tab):
-        tab.goto("/auth/login")
-        a11y(tab)
-        expect(tab.get_by_role("button", name="Sign in with a passkey")).to_be_visible()
-        assert too_wide(tab) == [], f"/auth/login at {kind}"
-        sign_in(tab, a11y, username)
-    expect(tab.get_by_role("button", name="Use a passkey")).to_be_visible()
-    assert too_wide(tab) == [], f"/auth/two-factor at {kind}"
-    a11y(tab)
-
-
-def test_without_javascript_the_pages_work_and_show_no_passkey_button(browser, passkey_server):
-    """The passkey parts stay hidden; the password form does all there is. (No script at all,
-    axe included.)"""
-    username = passkey_server.create_user()
-    context = browser.new_context(base_url=passkey_server.url, java_script_enabled=False)
-    try:
-        tab = context.new_page()
-        tab.goto("/auth/login")
-        expect(tab.locator("[data-passkey]")).to_be_hidden()
-        sign_in(tab, lambda _: None, username)
-        expect(tab).to_have_url(re.compile(r"/user$"))
-        expect_signed_in_as(tab, username)
-        tab.goto("/account/two-factor")
-        expect(tab.get_by_role("heading", name="Passkeys")).to_be_visible()
-        expect(tab.locator("[data-passkey]")).to_have_count(1)  # "Add a passkey", hidden
-        expect(tab.locator("[data-passkey]")).to_be_hidden()
-    finally:
-        context.close()
