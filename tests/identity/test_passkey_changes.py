@@ -46,7 +46,8 @@ def test_renaming_and_removing_are_audited_with_their_actor(world, db, heard):
     assert len(heard) == 3
 
 
-@pytest.mark.db
+# A race means something only on a server: mongomock is not atomic between threads.
+@pytest.mark.realdb
 def test_of_two_removals_at_once_one_removes_and_is_announced(app, world, db, heard):
     """The delete's own count decides (SecantusDB may give both a stale before-image)."""
     alice = world.account()
