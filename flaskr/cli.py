@@ -179,7 +179,7 @@ def delete_command(username: str, yes: bool) -> None:
 @users_cli.command("reset-two-factor")
 @click.argument("username")
 def reset_two_factor_command(username: str) -> None:
-    """Remove a user's lost second factor (authenticator app and recovery codes)."""
+    """Remove a user's lost second factor (authenticator app, recovery codes and passkeys)."""
     user = _existing(username)
     if not accounts.reset_two_factor(user, actor=CLI, settings=settings()):
         click.echo(f"{user['username']} has no two-factor sign-in; nothing changed.")

@@ -67,6 +67,7 @@ DEFAULTS: dict[str, object] = {
     # ENCRYPTION_KEY has no default: it is generated once into instance/, like SECRET_KEY.
     "ENCRYPTION_OLD_KEYS": (),
     # E-mail addresses, links and notices (identity/addresses.py, tokens.py, recovery.py; mail/).
+    # Passkeys take their RP ID and origin from PUBLIC_URL too, never from a request.
     "PUBLIC_URL": "http://127.0.0.1:5000",
     "EMAIL_REQUIRED": False,
     "SIGN_IN_WITH_EMAIL": True,
@@ -79,6 +80,9 @@ DEFAULTS: dict[str, object] = {
     "DEVICE_COOKIE_DAYS": 400,
     # The admin area (admin/, web/stepup.py; REAUTH_MINUTES above).
     "ADMIN_REQUIRES_TWO_FACTOR": True,
+    # Passkeys (identity/relying_party.py, ceremonies.py, passkeys.py).
+    "WEBAUTHN_RP_ID": None,
+    "WEBAUTHN_RP_NAME": "flaskr",
     # Translations (web/i18n.py, flaskr/translations/): the languages offered, the fallback.
     "LANGUAGES": ("en", "nl", "de"),
     "BABEL_DEFAULT_LOCALE": "en",

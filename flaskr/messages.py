@@ -231,7 +231,8 @@ NEW_RECOVERY_CODES = _("New recovery codes")
 TOTP_SETUP_GONE = _("That setup has expired or was replaced. Please start again.")
 ENTER_CODE_OR_RECOVERY_CODE = _("Enter a code from your authenticator app, or a recovery code.")
 TWO_FACTOR_ENROL = _(
-    "Every account here signs in with two factors. Please set up an authenticator app to continue."
+    "Every account here signs in with two factors. Please set up an authenticator app or a "
+    "passkey to continue."
 )
 
 
@@ -256,6 +257,52 @@ UNKNOWN_DEVICE = _("Unknown device")
 
 def device(browser: str, system: str) -> str:
     return gettext("%(browser)s on %(system)s", browser=browser, system=system)
+
+
+# Passkeys.
+PASSKEYS_UNAVAILABLE = _("Passkeys are not available on this site.")
+PASSKEY_REFUSED = _("That passkey was not accepted.")
+PASSKEY_EXPIRED = _("That took too long, or was tried already. Please try again.")
+PASSKEY_EXISTS = _("That passkey is registered already.")
+PASSKEY_NOT_FOUND = _("You have no such passkey.")
+NO_PASSKEYS = _("You have no passkeys.")
+PASSKEY_NAME_REQUIRED = _("Give the passkey a name.")
+PASSKEY_NAME_CONTROL = _("A passkey's name must not contain control characters.")
+PASSKEY_SIGN_IN_EXPIRED = _("No sign-in is waiting for a passkey. Please sign in again.")
+# Said by the browser side (static/passkeys.js), which reads them from the page.
+PASSKEY_CANCELLED = _("No passkey was used: the request was cancelled or timed out.")
+PASSKEY_UNSUPPORTED = _("This browser cannot use passkeys here.")
+PASSKEY_FAILED_TO_SEND = _(
+    "The passkey could not be sent. Please check your connection and try again."
+)
+
+
+def passkey_name_too_long(longest: int) -> str:
+    return ngettext(
+        "A passkey's name may be at most %(num)d character long.",
+        "A passkey's name may be at most %(num)d characters long.",
+        longest,
+    )
+
+
+def too_many_passkeys(most: int) -> str:
+    return ngettext(
+        "You have %(num)d passkey already. Remove it to add another.",
+        "You have %(num)d passkeys already. Remove one to add another.",
+        most,
+    )
+
+
+def passkey_added(name: str) -> str:
+    return gettext("The passkey “%(name)s” has been added.", name=name)
+
+
+def passkey_renamed(name: str) -> str:
+    return gettext("The passkey is now called “%(name)s”.", name=name)
+
+
+def passkey_removed(name: str) -> str:
+    return gettext("The passkey “%(name)s” has been removed. It no longer signs you in.", name=name)
 
 
 # E-mail addresses, links and password resets.
@@ -355,6 +402,20 @@ NOTICES = {
             "another account. Nothing was changed, and no link was sent to them."
         ),
     ),
+    "passkey_added": (
+        _("A passkey was added to your account"),
+        _(
+            "A passkey named “{passkey}” was added to your account {username}. It can sign in "
+            "to the account without the password."
+        ),
+    ),
+    "passkey_removed": (
+        _("A passkey was removed from your account"),
+        _(
+            "The passkey “{passkey}” was removed from your account {username}: it no longer "
+            "signs in to it."
+        ),
+    ),
     "locked": (
         _("Too many failed sign-ins to your account"),
         _(
@@ -439,13 +500,21 @@ EVENTS = {
     "two_factor_disabled": _("Two-factor sign-in turned off"),
     "recovery_codes_regenerated": _("New recovery codes made"),
     "two_factor_reset": _("Two-factor sign-in removed"),
-    "reauthenticated": _("Password confirmed for a sensitive change"),
+    "reauthenticated": _("Identity confirmed for a sensitive change"),
     "email_change_requested": _("Asked to use a new e-mail address"),
     "email_confirmed": _("E-mail address confirmed"),
     "email_removed": _("E-mail address removed"),
     "email_claimed": _("Someone tried to use your e-mail address for another account"),
     "password_reset_requested": _("Password reset link sent"),
     "password_reset": _("Password reset through an e-mailed link"),
+    "passkey_added": _("Passkey added"),
+    "passkey_renamed": _("Passkey renamed"),
+    "passkey_removed": _("Passkey removed"),
+    "passkey_sign_in": _("Signed in with a passkey (no password)"),
+    "passkey_failed": _("A passkey was refused"),
+    "passkey_sign_count_went_back": _(
+        "A passkey was refused: its use count went back, so it may have been copied"
+    ),
 }
 
 # Who made a change, as "Recent activity" says it (actor "self" says nothing).
@@ -569,9 +638,9 @@ NOTICES.update(
         "two_factor_reset": (
             _("Two-factor sign-in was removed from your account"),
             _(
-                "An administrator removed the authenticator app and recovery codes of your account "
-                "{username}: its password alone signs in now. Set up two-factor sign-in again on "
-                "your account page."
+                "An administrator removed the authenticator app, recovery codes and passkeys of "
+                "your account {username}: its password alone signs in now. Set up two-factor "
+                "sign-in again on your account page."
             ),
         ),
         "sessions_ended": (

@@ -27,6 +27,9 @@ EXPECTED_LINES = [
     "index ok: pending_sign_ins.expires_at_ttl",
     "index ok: link_tokens.user_id_purpose",
     "index ok: link_tokens.expires_at_ttl",
+    "index ok: passkeys.credential_id_unique",
+    "index ok: passkeys.user_id_created_at",
+    "index ok: webauthn_challenges.expires_at_ttl",
     "index ok: users.roles",
     "index ok: auth_events.at_id",
     "index ok: auth_events.event_at_id",
@@ -73,6 +76,9 @@ def test_indexes_really_exist(runner, db):
     assert sessions["user_id"]["key"] == [("user_id", 1)]
     assert sessions["expires_at_ttl"]["key"] == [("expires_at", 1)]
     assert sessions["expires_at_ttl"]["expireAfterSeconds"] == 0
+    passkeys = db.passkeys.index_information()
+    assert passkeys["credential_id_unique"]["key"] == [("credential_id", 1)]
+    assert passkeys["credential_id_unique"]["unique"] is True
 
 
 @pytest.mark.db

@@ -205,7 +205,8 @@ RESPONSE_MODELS: list[type[BaseModel]] = [
 class SecondFactor(Strict):
     methods: list[str] = Field(
         description="The factors that may finish this sign-in: `totp` (send `code`), "
-        "`recovery_code` (send `recovery_code`)."
+        "`recovery_code` (send `recovery_code`), `passkey` (`POST "
+        "/api/v1/login/second-factor/passkey/options`, then `.../passkey`)."
     )
 
 

@@ -52,6 +52,7 @@ def _operation(op: dict[str, Any]) -> dict[str, Any]:
         ok["content"] = {media: {"schema": schema}}
     responses: dict[str, Any] = {str(status): ok}
     for code in op["errors"]:
+        # `or`, not a default: a status only this operation has (404) is not in ERRORS.
         text, codes = op.get("error_texts", {}).get(code) or ERRORS[code]
         responses[str(code)] = {
             "description": f"{text} Codes: {', '.join(f'`{c}`' for c in codes)}.",

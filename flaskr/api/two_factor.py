@@ -7,7 +7,7 @@ from flask import jsonify
 from flask_login import current_user, login_required
 
 from .. import messages
-from ..identity import accounts, recovery_codes, signin, totp
+from ..identity import accounts, ceremonies, recovery_codes, signin, totp
 from ..web import login as flow
 from ..web import reauth
 from ..web import two_factor as mine
@@ -27,6 +27,7 @@ from .models import (
 from .views import bp, fresh_csrf_token, invalid, parse, throttled
 
 RECOVERY = recovery_codes.NAME
+PASSKEY = ceremonies.NAME
 
 
 def _one_answer(data: SecondFactorIn, methods: tuple[str, ...]) -> tuple[str, str]:
@@ -35,8 +36,8 @@ def _one_answer(data: SecondFactorIn, methods: tuple[str, ...]) -> tuple[str, st
         raise invalid({"code": messages.SEND_ONE_CODE, "recovery_code": messages.SEND_ONE_CODE})
     if data.recovery_code is not None:
         return RECOVERY, data.recovery_code
-    # A code is for the first factor that is not a recovery code (the authenticator app).
-    return next((m for m in methods if m != RECOVERY), totp.NAME), data.code or ""
+    # A code is for the first factor that is not a recovery code or a passkey (the app).
+    return next((m for m in methods if m not in (RECOVERY, PASSKEY)), totp.NAME), data.code or ""
 
 
 def _wrong(method: str, status: int = 401) -> ApiError:

@@ -29,7 +29,10 @@ class RegisterForm(Form):
 
 
 class LoginForm(Form):
-    username = username_field(_("Username"), messages.ENTER_USERNAME, new=False)
+    # "webauthn": the browser also offers passkeys in the field's autofill (static/passkeys.js).
+    username = username_field(
+        _("Username"), messages.ENTER_USERNAME, new=False, autocomplete="username webauthn"
+    )
     password = current_password_field(_("Password"), messages.ENTER_PASSWORD)
     remember = BooleanField(_("Keep me signed in on this device"))
 

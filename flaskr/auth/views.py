@@ -7,8 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import messages
-from ..identity import accounts, recovery_codes, signin, users
-from ..web import i18n
+from ..identity import accounts, ceremonies, recovery_codes, signin, users
+from ..web import i18n, passkeys
 from ..web import login as flow
 from ..web.context import actor, settings
 from ..web.paths import safe_next
@@ -16,6 +16,7 @@ from ..web.ratelimit import count_registration
 from .forms import LoginForm, ReauthenticateForm, RecoveryCodeForm, RegisterForm, TwoFactorForm
 
 RECOVERY = recovery_codes.NAME
+PASSKEY = ceremonies.NAME
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -105,6 +106,10 @@ def _sign_in_page(form, template: str, attempt, refused: str, **context):
     return render_template(template, form=form, error=error, **context), status
 
 
+def _after_sign_in() -> str:
+    return safe_next(request.args.get("next")) or url_for("pages.user")
+
+
 @bp.route("/login", methods=("GET", "POST"))
 def login():
     if answer := _signed_in_already():
@@ -115,6 +120,7 @@ def login():
         "auth/login.html",
         lambda: flow.attempt_sign_in(form.username.data, form.password.data, form.remember.data),
         messages.INCORRECT_LOGIN,
+        passkey=passkeys.button("sign-in", _after_sign_in()),
     )
 
 
@@ -124,16 +130,21 @@ def two_factor():
     methods = flow.pending_methods()
     if methods is None:
         return _start_again()
-    codes = [m for m in methods if m != RECOVERY]
-    if not codes:
+    codes = [m for m in methods if m not in (RECOVERY, PASSKEY)]
+    button = passkeys.button("second-step", _after_sign_in()) if PASSKEY in methods else None
+    if not codes and button is None:
         return redirect(url_for("auth.two_factor_recovery", next=request.args.get("next")))
+    context = {"recovery": RECOVERY in methods, "passkey": button}
+    if not codes:
+        # Only a passkey (or a recovery code): the page has no code to send.
+        return render_template("auth/two_factor.html", form=None, error=None, **context)
     form = TwoFactorForm(method=codes[0])
     return _sign_in_page(
         form,
         "auth/two_factor.html",
         lambda: flow.finish_sign_in(form.method.data, form.code.data),
         messages.WRONG_CODE,
-        recovery=RECOVERY in methods,
+        **context,
     )
 
 
@@ -159,23 +170,25 @@ def two_factor_recovery():
 @bp.route("/reauthenticate", methods=("GET", "POST"))
 @login_required
 def reauthenticate():
-    """Give the password again before a sensitive change; then back to `next`."""
+    """Give the password (or a passkey) again before a sensitive change; then back to `next`."""
     form = ReauthenticateForm()
     status, page = 200, "auth/reauthenticate.html"
+    back = safe_next(request.args.get("next")) or url_for("account.index")
+    button = passkeys.button("reauthenticate", back) if current_user.passkeys else None
     if form.validate_on_submit():
         confirmed = flow.reauthenticate(form.password.data)
         if isinstance(confirmed, signin.Throttled):
-            return _throttled(page, confirmed.retry_after, form=form)
+            return _throttled(page, confirmed.retry_after, form=form, passkey=button)
         if confirmed:
             flash(
                 messages.reauthenticated(settings().reauth_within.total_seconds() / 60), "success"
             )
-            return redirect(safe_next(request.args.get("next")) or url_for("account.index"))
+            return redirect(back)
         form.password.errors.append(messages.WRONG_CURRENT_PASSWORD)
         status = 400
     elif form.is_submitted():
         status = 400
-    return render_template(page, form=form, error=None), status
+    return render_template(page, form=form, error=None, passkey=button), status
 
 
 @bp.post("/logout")

@@ -6,7 +6,7 @@ in what they know (an address, a device, the time) and get plain answers back.
 
 from __future__ import annotations
 
-from . import audit, sessions, signin, throttle, tokens, users
+from . import audit, challenges, passkeys, sessions, signin, throttle, tokens, users
 
 # Every index the identity core's collections need; `create_app` hands them to db.py.
 INDEXES = [
@@ -16,6 +16,8 @@ INDEXES = [
     *audit.INDEXES,
     *signin.INDEXES,
     *tokens.INDEXES,
+    *passkeys.INDEXES,
+    *challenges.INDEXES,
 ]
 INDEXES += [*users.ROLE_INDEXES, *audit.TRAIL_INDEXES, *audit.HOUR_INDEXES]
 

@@ -18,7 +18,10 @@ from . import (
     addresses,
     admins,
     audit,
+    ceremonies,
+    challenges,
     clock,
+    passkeys,
     recovery_codes,
     sessions,
     signals,
@@ -68,6 +71,10 @@ class NotOn(TwoFactorState):
 
 class NoSetup(TwoFactorState):
     """No authenticator is being set up (never started, expired, or replaced by a newer one)."""
+
+
+class TooManyPasskeys(TwoFactorState):
+    """The account has passkeys.MAX_PER_USER already: remove one first."""
 
 
 def happened(
@@ -350,6 +357,7 @@ def delete_account(user: User, *, actor: Actor, settings: Settings) -> int:
     # behind belongs to nobody. Raises LastAdmin for the last active administrator.
     admins.leave(user["_id"], lambda only: users.delete_if(user["_id"], only))
     ended = sessions.end_user_sessions(user["_id"])
+    passkeys.remove_all(user["_id"])
     audit.delete_user_events(user["_id"])
     tokens.delete_user_tokens(user["_id"])
     throttle.clear_user(users.username_key(user["username"]))
@@ -438,13 +446,71 @@ def disable_two_factor(
 
 
 def reset_two_factor(user: User, *, actor: Actor, settings: Settings) -> bool:
-    """An administrator removes a lost factor: the authenticator app and recovery codes go,
-    so the password alone signs in again. False when the account had none."""
-    if not users.remove_two_factor(user["_id"]):
+    """An administrator removes a lost factor: the authenticator app, recovery codes and
+    passkeys go, so the password alone signs in again. False when the account had none."""
+    app_removed = users.remove_two_factor(user["_id"])
+    removed = passkeys.remove_all(user["_id"])
+    if not (app_removed or removed):
         return False
     _carry_two_factor(user)
-    _done(audit.TWO_FACTOR_RESET, user, actor=actor, settings=settings)
+    _done(audit.TWO_FACTOR_RESET, user, actor=actor, settings=settings, passkeys_removed=removed)
     return True
+
+
+def _named(name: str) -> str:
+    """`name` if it can name a passkey; raises Invalid."""
+    problem = passkeys.name_problem(name)
+    if problem:
+        raise Invalid({"name": problem})
+    return name
+
+
+def add_passkey(
+    user: User,
+    credential: object,
+    name: str | None,
+    *,
+    binding: str,
+    actor: Actor,
+    settings: Settings,
+) -> dict[str, Any]:
+    """Keep the new passkey `credential` proves, made in this browser (`binding`) for the
+    account's registration challenge, as `name` (None: named after the device). Raises
+    Invalid, TooManyPasskeys, challenges.Expired, ceremonies.NotVerified, AlreadyRegistered."""
+    name = _named(name or passkeys.default_name(actor.user_agent))
+    if passkeys.count(user["_id"]) >= passkeys.MAX_PER_USER:
+        raise TooManyPasskeys()
+    if settings.relying_party is None:
+        raise challenges.Expired()
+    new = ceremonies.verify_registration(
+        settings.relying_party, credential, user_id=user["_id"], binding=binding, now=clock.now()
+    )
+    added = passkeys.add(user["_id"], new, name, clock.now())
+    _carry_two_factor(user)
+    _done(audit.PASSKEY_ADDED, user, actor=actor, settings=settings, passkey=added["name"])
+    return added
+
+
+def rename_passkey(
+    user: User, passkey_id: str, name: str, *, actor: Actor, settings: Settings
+) -> dict[str, Any] | None:
+    """Rename one of the account's passkeys; None if it has no such one. Raises Invalid."""
+    renamed = passkeys.rename(user["_id"], passkey_id, _named(name))
+    if renamed is not None:
+        _done(audit.PASSKEY_RENAMED, user, actor=actor, settings=settings, passkey=renamed["name"])
+    return renamed
+
+
+def remove_passkey(
+    user: User, passkey_id: str, *, actor: Actor, settings: Settings
+) -> dict[str, Any] | None:
+    """Remove one of the account's passkeys (it signs in no more); None if there is no such
+    one (also when a parallel request removed it first)."""
+    removed = passkeys.remove(user["_id"], passkey_id)
+    if removed is not None:
+        _carry_two_factor(user)
+        _done(audit.PASSKEY_REMOVED, user, actor=actor, settings=settings, passkey=removed["name"])
+    return removed
 
 
 # Roles: a name of lower-case letters, digits, "-" and "_", starting with a letter.

@@ -61,6 +61,13 @@ EMAIL_REMOVED = "email_removed"
 EMAIL_CLAIMED = "email_claimed"
 PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 (an event name)
 PASSWORD_RESET = "password_reset"  # noqa: S105 (an event name)
+# Passkeys.
+PASSKEY_ADDED = "passkey_added"
+PASSKEY_RENAMED = "passkey_renamed"
+PASSKEY_REMOVED = "passkey_removed"
+PASSKEY_SIGN_IN = "passkey_sign_in"
+PASSKEY_FAILED = "passkey_failed"
+PASSKEY_SIGN_COUNT = "passkey_sign_count_went_back"
 # The account chose the language of its pages and mail (the footer's switch).
 LANGUAGE_CHANGED = "language_changed"
 

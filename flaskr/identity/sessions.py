@@ -5,10 +5,10 @@ made, and the sign-in before this one), so loading one is a single find by `_id`
 no second query. That copy stays honest because an account's sessions end whenever the account is
 disabled or deleted (accounts.py), and a sign-in that races with either ends its own new
 session (signin.start_session). Usernames never change; the address and the two-factor
-summary (on or off, recovery codes left) are copied again into every session of the account
-by each change to them (`copy_address`, `carry_two_factor`). A session also knows when its
-user last gave their password (`authenticated_at`), which sensitive changes ask to be recent.
-The roles are copied again by each grant or revocation (`carry_roles`); they are for
+summary (on or off, recovery codes left, passkeys) are copied again into every session of the
+account by each change to them (`copy_address`, `carry_two_factor`). A session also knows when
+its user last gave their password (`authenticated_at`), which sensitive changes ask to be
+recent. The roles are copied again by each grant or revocation (`carry_roles`); they are for
 showing, never for deciding.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..db import Index, collection
-from . import devices, users
+from . import devices, passkeys, users
 
 INDEXES = [
     Index("sessions", "user_id", name="user_id"),
@@ -80,10 +80,12 @@ def _carried(user: dict[str, Any], *, previous_login_at: datetime | None) -> dic
 
 
 def two_factor_summary(user: dict[str, Any]) -> dict[str, Any]:
-    """What a session keeps of its user's two-factor sign-in: on or off, codes left."""
+    """What a session keeps of its user's two-factor sign-in: the authenticator app on or off,
+    recovery codes left, how many passkeys."""
     return {
         "two_factor": users.totp_secret(user) is not None,
         "recovery_codes_left": len(users.recovery_codes(user)),
+        "passkeys": passkeys.count(user["_id"]),
     }
 
 
@@ -148,6 +150,7 @@ _LOAD = (
     "authenticated_at",
     "two_factor",
     "recovery_codes_left",
+    "passkeys",
     "email",
     "email_confirmed",
     "roles",

@@ -9,6 +9,7 @@ from typing import Any
 
 from .factors import Factor
 from .policy import Policy
+from .relying_party import RelyingParty
 from .secrets_box import Keyring
 from .sessions import Lifetimes
 from .throttle import Limits
@@ -30,6 +31,8 @@ class Settings:
     recovery_codes: int = 10
     totp_issuer: str = "flaskr"
     reauth_within: timedelta = timedelta(minutes=10)
+    # Passkeys: the site they belong to (None: not configured, so none are offered).
+    relying_party: RelyingParty | None = None
     email_required: bool = False
     sign_in_with_email: bool = True
     confirm_lifetime: timedelta = timedelta(hours=24)
@@ -54,6 +57,7 @@ class Settings:
             recovery_codes=int(config["RECOVERY_CODES"]),
             totp_issuer=str(config["TOTP_ISSUER"]),
             reauth_within=timedelta(minutes=float(config["REAUTH_MINUTES"])),
+            relying_party=RelyingParty.from_config(config),
             email_required=bool(config["EMAIL_REQUIRED"]),
             sign_in_with_email=bool(config["SIGN_IN_WITH_EMAIL"]),
             confirm_lifetime=timedelta(hours=float(config["EMAIL_CONFIRM_HOURS"])),

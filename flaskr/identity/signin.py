@@ -6,8 +6,9 @@ record on the server: five minutes, single use, its token stored only as a hash,
 kept in the browser's own session, so it is bound to that browser. `finish` completes it.
 `check_second_factor` is the one check of a factor (throttled, audited): the sign-in's second
 step, turning two-factor off and a password reset use it. `reauthenticate` records a password
-given again, which sensitive changes ask to be recent. Nothing here reads a request: the doors
-pass in the actor (address, device) and settings.
+given again (passkey_signin.reauthenticate: a passkey), which sensitive changes ask to be
+recent. passkey_signin.sign_in is the passwordless way in, ending in `start_session`. Nothing
+here reads a request: the doors pass in the actor (address, device) and settings.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..db import Index, collection
 from . import accounts, audit, clock, devices, recovery_codes, sessions, throttle, users
 from .accounts import happened
 from .audit import Actor
+from .factors import Refusal
 from .settings import Settings
 
 PENDING = "pending_sign_ins"
@@ -243,7 +245,8 @@ def check_second_factor(
         throttle.reserve(budget, now=now, limits=settings.limits)
     except throttle.Throttled as e:
         return _throttled(e, user["_id"], actor, settings)
-    if not factor.verify(user, answer, now):
+    verdict = factor.verify(user, answer, now)
+    if not verdict:
         _failed(
             audit.SECOND_STEP_FAILED,
             budget,
@@ -253,6 +256,8 @@ def check_second_factor(
             settings=settings,
             method=method,
         )
+        if isinstance(verdict, Refusal):
+            happened(verdict.event, user["_id"], actor=actor, settings=settings, method=method)
         return False
     throttle.record_success(budget)
     return True
@@ -333,9 +338,16 @@ def reauthenticate(
     authenticated, so sensitive changes are allowed for `settings.reauth_within`."""
     confirmed = confirm_password(user, password, actor=actor, settings=settings, admit=admit)
     if confirmed is True:
-        sessions.authenticated(session_id, clock.now())
-        happened(audit.REAUTHENTICATED, user["_id"], actor=actor, settings=settings)
+        reauthenticated(user, session_id, actor=actor, settings=settings, method="password")
     return confirmed
+
+
+def reauthenticated(
+    user: dict[str, Any], session_id: str, *, actor: Actor, settings: Settings, method: str
+) -> None:
+    """Record that `user` has just proven themselves again in session `session_id`."""
+    sessions.authenticated(session_id, clock.now())
+    happened(audit.REAUTHENTICATED, user["_id"], actor=actor, settings=settings, method=method)
 
 
 def recently_authenticated(session: dict[str, Any], settings: Settings) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -428,6 +429,28 @@ def sealed_totp_secrets() -> Iterator[tuple[ObjectId, str, str]]:
         for field in ("totp", "totp_pending"):
             if (user.get(field) or {}).get("secret"):
                 yield user["_id"], field, user[field]["secret"]
+
+
+# Passkeys: `webauthn_handle`, 32 random bytes made once per account, is the user handle
+# authenticators keep with its passkeys (never the username). The passkeys live in `passkeys`.
+WEBAUTHN_HANDLE_BYTES = 32
+
+
+def webauthn_handle(user: dict[str, Any]) -> bytes | None:
+    """The account's WebAuthn user handle, or None before its first passkey."""
+    handle = user.get("webauthn_handle")
+    return bytes(handle) if handle is not None else None
+
+
+def ensure_webauthn_handle(user_id: ObjectId) -> bytes | None:
+    """The account's user handle, made now if it has none (of two racing requests, the first
+    one's is kept); None if the account is gone."""
+    collection("users", durable=True).update_one(
+        {"_id": user_id, "webauthn_handle": {"$exists": False}},
+        {"$set": {"webauthn_handle": secrets.token_bytes(WEBAUTHN_HANDLE_BYTES)}},
+    )
+    user = collection("users").find_one({"_id": user_id}, {"webauthn_handle": 1})
+    return webauthn_handle(user) if user else None
 
 
 # Roles: `roles` is a list of names ("admin" is the one flaskr itself knows; a team's own

@@ -96,11 +96,12 @@ def _compose_notice(kind: str, user: dict[str, Any], actor: Actor, to: str, word
     )
 
 
-def _notice(kind: str) -> Callable[..., None]:
-    """A handler that sends the notice `kind` to the account's confirmed address."""
+def _notice(kind: str, *words: str) -> Callable[..., None]:
+    """A handler that sends the notice `kind` to the account's confirmed address; `words` name
+    the event's details its text reads (a passkey's name)."""
 
-    def handler(sender: Any, *, actor: Actor, **_: Any) -> None:
-        notify(kind, sender, actor)
+    def handler(sender: Any, *, actor: Actor, **details: Any) -> None:
+        notify(kind, sender, actor, **{word: str(details.get(word, "")) for word in words})
 
     handler.__name__ = f"notify_{kind}"
     return handler
@@ -132,6 +133,8 @@ HANDLERS = {
     audit.EMAIL_CONFIRMED: email_confirmed,
     audit.EMAIL_REMOVED: email_removed,
     audit.EMAIL_CLAIMED: _notice("email_claimed"),
+    audit.PASSKEY_ADDED: _notice("passkey_added", "passkey"),
+    audit.PASSKEY_REMOVED: _notice("passkey_removed", "passkey"),
 }
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
+from wtforms.validators import DataRequired
 
 from .. import messages
-from ..web.fields import code_field
+from ..web.fields import TextField, code_field
 from ..web.formdata import Form
 
 
@@ -20,3 +21,8 @@ class DisableForm(Form):
         messages.ENTER_CODE_OR_RECOVERY_CODE,
         recovery=True,
     )
+
+
+class PasskeyNameForm(Form):
+    # The page renders one input per passkey itself (each with its own id); this reads it.
+    passkey_name = TextField(_("Name"), validators=[DataRequired(messages.PASSKEY_NAME_REQUIRED)])

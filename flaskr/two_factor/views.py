@@ -6,13 +6,13 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import segno
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
 
 from .. import messages
 from ..identity import accounts, signin, totp
-from ..web import reauth
+from ..web import passkeys, reauth
 from ..web import two_factor as mine
 from .forms import ConfirmForm, DisableForm
 
@@ -58,7 +58,18 @@ def _refused(e: accounts.TwoFactorState):
 
 def _index(disable_form=None, status: int = 200):
     form = disable_form or DisableForm(formdata=None)
-    return render_template("two_factor/index.html", status=mine.status(), form=form), status
+    keys = passkeys.mine()
+    # The page's script comes back here after adding one: say which, if it is the user's.
+    added = next((p for p in keys if p.id == request.args.get("added")), None)
+    page = render_template(
+        "two_factor/index.html",
+        status=mine.status(),
+        form=form,
+        passkeys=keys,
+        added=messages.passkey_added(added.name) if added else None,
+        passkey_button=passkeys.button("register", url_for("two_factor.index")),
+    )
+    return page, status
 
 
 @bp.get("")

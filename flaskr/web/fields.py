@@ -103,14 +103,16 @@ def _not_longer_than_a_password(message: str):
     return check
 
 
-def username_field(label: str, required: str, *, new: bool) -> TextField:
+def username_field(
+    label: str, required: str, *, new: bool, autocomplete: str = "username"
+) -> TextField:
     """A username: chosen under the policy (`new`), or typed to sign in."""
     rule = username_rules if new else _not_longer_than_a_password(messages.USERNAME_TOO_LONG)
     return TextField(
         label,
         validators=[DataRequired(required), rule],
         # Phones would capitalise and "correct" a name that must be typed as it is.
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+        render_kw={"autocomplete": autocomplete, "autocapitalize": "none", "spellcheck": "false"},
         longest=lambda policy: policy.username_max,
     )
 

@@ -10,7 +10,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 
 from .. import messages
 from ..extensions import login_manager
-from ..identity import clock, sessions, signin, users
+from ..identity import clock, passkey_signin, sessions, signin, users
 from . import devices
 from .context import FACTORS, account, actor, settings
 from .ratelimit import count_password_check
@@ -68,6 +68,16 @@ class SignedInUser(UserMixin):
     @property
     def recovery_codes_left(self) -> int:
         return int(self.session.get("recovery_codes_left") or 0)
+
+    @property
+    def passkeys(self) -> int:
+        """How many passkeys the account has."""
+        return int(self.session.get("passkeys") or 0)
+
+    @property
+    def second_factor(self) -> bool:
+        """Whether a password alone does not sign the account in (an app or a passkey)."""
+        return self.two_factor or self.passkeys > 0
 
     @property
     def email(self) -> tuple[str | None, bool]:
@@ -174,10 +184,38 @@ def reauthenticate(password: str) -> bool | signin.Throttled:
         settings=settings(),
         admit=count_password_check,
     )
+    return _fresh(confirmed)
+
+
+def _fresh(confirmed):
     if confirmed is True:
         # This request's copy of the session too, for a redirect that reads it at once.
         current_user.session["authenticated_at"] = clock.now()
     return confirmed
+
+
+def reauthenticate_with_passkey(credential: Any, binding: str) -> bool | signin.Expired:
+    """Whether `credential` is a passkey of the signed-in user, answering this browser's
+    (`binding`) re-authentication challenge; if so, as `reauthenticate`."""
+    confirmed = passkey_signin.reauthenticate(
+        account(current_user),
+        current_user.session_id,
+        credential,
+        binding=binding,
+        actor=actor(),
+        settings=settings(),
+    )
+    return _fresh(confirmed)
+
+
+def sign_in_with_passkey(credential: Any, remember: bool, binding: str) -> Outcome:
+    """The passwordless sign-in: a passkey answering this browser's (`binding`) challenge."""
+    session.pop(PENDING_KEY, None)
+    device = devices.for_sign_in()
+    outcome = passkey_signin.sign_in(
+        credential, binding=binding, remember=remember, actor=actor(device), settings=settings()
+    )
+    return _signed_in(outcome, device)
 
 
 def recently_authenticated() -> bool:

@@ -75,6 +75,17 @@ def count_password_check() -> None:
     """
 
 
+@limiter.shared_limit(
+    _sign_in_limit,
+    scope="passkey-sign-in",
+    error_message=messages.TOO_MANY_SIGN_INS,
+)
+def count_passkey_sign_in() -> None:
+    """Count one passwordless passkey sign-in started (its options: a challenge stored for
+    anyone who asks) against the client's address, apart from password checks, under the same
+    SIGN_IN_RATE_LIMIT; past it, 429."""
+
+
 def _confirm_limit() -> str:
     return current_app.config["CONFIRM_RATE_LIMIT"]
 

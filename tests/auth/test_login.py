@@ -23,7 +23,8 @@ def test_message_is_the_contract():
 
 def test_login_page(client):
     page = page_text(client.get("/auth/login"))
-    assert 'autocomplete="username"' in page
+    # "webauthn": passkeys are offered in the username field's autofill too.
+    assert 'autocomplete="username webauthn"' in page
     assert 'autocomplete="current-password"' in page
     assert 'type="checkbox"' in page
     assert 'name="remember"' in page

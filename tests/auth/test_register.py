@@ -158,12 +158,13 @@ def test_a_signed_in_person_is_sent_to_their_page(client, auth):
 
 
 def test_username_fields_are_typed_as_they_are(client):
-    for path in ("/auth/register", "/auth/login"):
+    # The sign-in field also offers passkeys in its autofill ("webauthn").
+    for path, kind in (("/auth/register", "username"), ("/auth/login", "username webauthn")):
         field = re.search(r"<input[^>]*name=\"username\"[^>]*>", page_text(client.get(path)))
         assert field, path
         assert 'autocapitalize="none"' in field.group(0)
         assert 'spellcheck="false"' in field.group(0)
-        assert 'autocomplete="username"' in field.group(0)
+        assert f'autocomplete="{kind}"' in field.group(0)
 
 
 def test_an_account_disabled_while_it_was_made_is_not_signed_in(client, auth, db, monkeypatch):

@@ -61,9 +61,10 @@ _TOO_WIDE = """() => {
     for (const el of document.body.querySelectorAll("*")) {
         if (el.closest(".skip, .visually-hidden") || boxed(el)) continue;
         const box = el.getBoundingClientRect();
-        // Its own box, or text that runs out of it (a long address that does not wrap).
-        const spills = el.scrollWidth > el.clientWidth + 1 && box.right + el.scrollWidth
-            - el.clientWidth > width + 0.5;
+        // Its own box, or text that runs out of it (a long address that does not wrap); a
+        // text field's value scrolls inside the field, as it should.
+        const spills = !el.matches("input, textarea") && el.scrollWidth > el.clientWidth + 1
+            && box.right + el.scrollWidth - el.clientWidth > width + 0.5;
         // Nor out of the card it sits in.
         const card = el.parentElement && el.parentElement.closest(".card");
         const outOfCard = card && box.right > card.getBoundingClientRect().right + 0.5;

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pymongo
@@ -20,7 +22,7 @@ from flask import Flask
 from flaskr import create_app
 from flaskr.identity import users
 from tests.support.database import with_database
-from tests.support.served import served
+from tests.support.served import serving
 from tests.support.web import PASSWORD
 
 from .browser import AXE, CHROMIUM_ARGS, chromium_path, require_tools
@@ -49,32 +51,59 @@ class LiveServer:
         return username
 
 
+@contextmanager
+def live(real_server: str, instance: Path, host: str = "127.0.0.1") -> Iterator[LiveServer]:
+    """The app in a threaded werkzeug server on a free loopback port, on its own database,
+    browsed as http://HOST:PORT; a `host` other than the address is also its PUBLIC_URL
+    (WebAuthn needs a name: `localhost`)."""
+    name = f"flaskr_e2e_{uuid.uuid4().hex[:12]}"
+    uri = with_database(real_server, name)
+    config = {
+        "SECRET_KEY": "e2e-only-secret-key",
+        "MONGO_URI": uri,
+        "MONGO_TIMEOUT_MS": 3000,
+        "BCRYPT_ROUNDS": 4,
+    }
+    made: list[Flask] = []
+
+    def make(url: str) -> Flask:
+        if host != "127.0.0.1":
+            config["PUBLIC_URL"] = url
+        with pytest.MonkeyPatch.context() as mp:
+            # A private instance folder: a developer's instance/config.py must not leak in.
+            mp.setenv("FLASKR_INSTANCE_PATH", str(instance))
+            made.append(create_app(config))
+        return made[0]
+
+    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        with serving(make, host) as (app, url):
+            yield LiveServer(app, url, client[name])
+    finally:
+        # Once the server has stopped: a request still in flight would open a new client.
+        for app in made:
+            app.extensions["flaskr.mongo"].close()
+        client.drop_database(name)
+        client.close()
+
+
 @pytest.fixture(scope="session")
 def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
     """The app in a threaded werkzeug server on a free loopback port, on its own database."""
     require_tools()
     real_server = request.getfixturevalue("real_server")
-    name = f"flaskr_e2e_{uuid.uuid4().hex[:12]}"
-    uri = with_database(real_server, name)
-    with pytest.MonkeyPatch.context() as mp:
-        # A private instance folder: a developer's instance/config.py must not leak in.
-        mp.setenv("FLASKR_INSTANCE_PATH", str(tmp_path_factory.mktemp("e2e-instance")))
-        app = create_app(
-            {
-                "SECRET_KEY": "e2e-only-secret-key",
-                "MONGO_URI": uri,
-                "MONGO_TIMEOUT_MS": 3000,
-                "BCRYPT_ROUNDS": 4,
-            }
-        )
-    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
-    try:
-        with served(app) as url:
-            yield LiveServer(app, url, client[name])
-    finally:
-        app.extensions["flaskr.mongo"].close()
-        client.drop_database(name)
-        client.close()
+    with live(real_server, tmp_path_factory.mktemp("e2e-instance")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def passkey_server(request, tmp_path_factory):
+    """The app served as http://localhost:PORT, which is also its PUBLIC_URL (WebAuthn refuses
+    IP-address hosts): one for each test module that asks (the passkey tests)."""
+    require_tools()
+    real_server = request.getfixturevalue("real_server")
+    with live(real_server, tmp_path_factory.mktemp("passkeys"), host="localhost") as served:
+        yield served
 
 
 @pytest.fixture(scope="session")
@@ -168,10 +197,51 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@dataclass
+class Watched:
+    """A tab that enforces the pages' Content-Security-Policy and injects nothing (no axe):
+    the console and script errors and DevTools issues it met, and every URL it asked for."""
+
+    page: Any
+    problems: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def only_from(self, origin: str) -> bool:
+        return all(url.startswith(origin) for url in self.requests)
+
+
+@contextmanager
+def strict_tab(browser: Any, url: str) -> Iterator[Watched]:
+    """A watched tab on `url`, in a context of its own, closed at the end."""
+    context = browser.new_context(base_url=url)
+    tab = Watched(context.new_page())
+    page, problems = tab.page, tab.problems
+    page.on(
+        "console",
+        lambda m: problems.append(f"{m.location['url']}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: tab.requests.append(r.url))
+    # Chromium's DevTools Issues panel (a form field without an id or name, for one).
+    devtools = context.new_cdp_session(page)
+    devtools.on("Audits.issueAdded", lambda e: problems.append(f"{page.url}: {e['issue']}"))
+    devtools.send("Audits.enable")
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
 @pytest.fixture
-def browse(browser, live_server, request) -> Iterator[Browser]:
+def site(live_server) -> LiveServer:
+    """The server the tabs browse; a test module may serve the app another way."""
+    return live_server
+
+
+@pytest.fixture
+def browse(browser, site, request) -> Iterator[Browser]:
     """Opens tabs; at the end, fails the test if a page it loaded was not checked by axe."""
-    opened = Browser(browser, live_server.url)
+    opened = Browser(browser, site.url)
     yield opened
     # A test that failed midway left its last page unchecked: that is not news.
     opened.close(check=not getattr(request.node, "e2e_call_failed", False))

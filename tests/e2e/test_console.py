@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from .browser import skip_without_tools
+from .conftest import strict_tab
 from .test_accessibility import answers_html, html_pages
 
 skip_without_tools()
@@ -19,20 +20,9 @@ pytestmark = pytest.mark.realdb
 
 @pytest.fixture
 def strict_page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: problems.append(f"{m.location['url']}: {m.text}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    devtools = context.new_cdp_session(page)
-    devtools.on("Audits.issueAdded", lambda e: problems.append(f"{page.url}: {e['issue']}"))
-    devtools.send("Audits.enable")
-    page.problems = problems
-    yield page
-    context.close()
+    with strict_tab(browser, live_server.url) as tab:
+        tab.page.problems = tab.problems
+        yield tab.page
 
 
 def sign_in_plainly(page, username: str, password: str) -> None:

@@ -13,6 +13,7 @@ from flaskr import messages
 from tests.support.web import PASSWORD
 
 from .browser import expect, skip_without_tools
+from .conftest import strict_tab
 from .test_console import sign_in_plainly
 from .test_flows import press, sign_in, sign_out
 
@@ -102,21 +103,13 @@ def test_on_sign_in_with_a_code_and_a_recovery_code_then_off(page, a11y, live_se
 
 def test_the_setup_page_keeps_its_content_security_policy(browser, live_server):
     """The QR code is inline SVG from the server: no script, no style, nothing from elsewhere."""
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    try:
+    with strict_tab(browser, live_server.url) as tab:
+        page = tab.page
         sign_in_plainly(page, live_server.create_user(), PASSWORD)
         page.goto("/account/two-factor")
         with page.expect_navigation():
             page.get_by_role("button", name="Set up an authenticator app").click()
         expect(page.get_by_role("img", name="QR code of the key")).to_be_visible()
         assert page.url.endswith("/account/two-factor/totp")
-    finally:
-        context.close()
-    assert problems == []
-    assert all(url.startswith(live_server.url) for url in requests), requests
+    assert tab.problems == []
+    assert tab.only_from(live_server.url), tab.requests

@@ -50,7 +50,8 @@ def test_a_token_is_used_once(ctx):
     assert tokens.peek(token, tokens.RESET_PASSWORD) is None
 
 
-@pytest.mark.db
+# A race means something only on a server: mongomock is not atomic between threads.
+@pytest.mark.realdb
 def test_two_threads_cannot_both_use_a_token(app):
     with app.app_context():
         token = tokens.issue(tokens.RESET_PASSWORD, ObjectId(), life=HOUR)

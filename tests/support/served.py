@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask
@@ -31,14 +31,29 @@ def body_closed_at_once(app):
 
 
 @contextmanager
+def serving(make: Callable[[str], Flask], host: str = "127.0.0.1") -> Iterator[tuple[Flask, str]]:
+    """Serve the app `make(url)` builds, in a threaded werkzeug server on a free loopback port;
+    yield it and `url`, http://HOST:PORT. The port is known once the socket is bound, and an
+    app browsed by name (WebAuthn needs one: `localhost`) needs it in its PUBLIC_URL."""
+    apps: list[Callable] = []
+    server = make_server("127.0.0.1", 0, lambda env, start: apps[0](env, start), threaded=True)
+    url = f"http://{host}:{server.server_port}"
+    try:
+        app = make(url)
+        apps.append(body_closed_at_once(app))
+        thread = threading.Thread(target=server.serve_forever, name="served-app", daemon=True)
+        thread.start()
+        try:
+            yield app, url
+        finally:
+            server.shutdown()
+            thread.join(10)
+    finally:
+        server.server_close()
+
+
+@contextmanager
 def served(app: Flask) -> Iterator[str]:
     """Serve `app` in a threaded werkzeug server on a free loopback port; yield its base URL."""
-    server = make_server("127.0.0.1", 0, body_closed_at_once(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="served-app", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
-        server.server_close()
+    with serving(lambda _url: app) as (_app, url):
+        yield url
