@@ -21,7 +21,7 @@ def _back():
 def rename_passkey(passkey_id: str):
     form = PasskeyNameForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.passkey_name.errors), "error")
+        flash(" ".join(map(str, form.passkey_name.errors)), "error")
         return _back()
     try:
         renamed = mine.rename(passkey_id, form.passkey_name.data)
