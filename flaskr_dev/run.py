@@ -80,11 +80,18 @@ def _flask_command() -> str:
     return f"{flask} --app flaskr"
 
 
-def banner(port: str, data: str, mail: str = "") -> list[str]:
+def banner(port: str, data: str, mail: str = "", public_url: str = "") -> list[str]:
     """What `make run` says once the app answers: where to go, where things are, what next."""
     flask = _flask_command()
+    served = f"http://{HOST}:{port}"
+    public_url = public_url.rstrip("/") or served
     lines = [
-        f"flaskr is up: open http://{HOST}:{port}/",
+        f"flaskr is up: open {public_url}/",
+        *(
+            [f"  (served on {served}/; passkeys work only under {public_url}/)"]
+            if public_url != served
+            else []
+        ),
         f"  Data: {data}",
         *([f"  Mail: {mail}"] if mail else []),
         f"  First admin: {flask} users create NAME",
@@ -169,8 +176,9 @@ def main() -> int:
     instance = Path(os.environ.get("FLASKR_INSTANCE_PATH", "instance")).resolve()
     # The children read the same settings from the same instance/ (flaskr.config).
     env = {**os.environ, "FLASKR_INSTANCE_PATH": str(instance)}
-    # Links in e-mail point at this server unless told otherwise (production must say).
-    env.setdefault("FLASKR_PUBLIC_URL", f"http://{HOST}:{port}")
+    # Links in e-mail point at this server unless told otherwise (production must say), by
+    # the name `localhost`: browsers refuse passkeys on an IP address such as 127.0.0.1.
+    env.setdefault("FLASKR_PUBLIC_URL", f"http://localhost:{port}")
     try:
         config = settings(instance)
         with contextlib.ExitStack() as stack:
@@ -184,7 +192,10 @@ def main() -> int:
             )
             # Stopped before the database (the stack unwinds in reverse).
             stack.callback(_stop_mail, _start_mail(env, instance))
-            return _serve(env, port, banner(port, _data(config, instance), _mail(env, instance)))
+            said = banner(
+                port, _data(config, instance), _mail(env, instance), env["FLASKR_PUBLIC_URL"]
+            )
+            return _serve(env, port, said)
     except subprocess.CalledProcessError as e:
         return e.returncode
     except (KeyboardInterrupt, _Stopped):

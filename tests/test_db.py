@@ -29,6 +29,7 @@ EXPECTED_LINES = [
     "index ok: link_tokens.expires_at_ttl",
     "index ok: passkeys.credential_id_unique",
     "index ok: passkeys.user_id_created_at",
+    "index ok: passkeys.user_id_slot_unique",
     "index ok: webauthn_challenges.expires_at_ttl",
     "index ok: users.roles",
     "index ok: auth_events.at_id",

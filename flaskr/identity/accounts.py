@@ -485,7 +485,10 @@ def add_passkey(
     new = ceremonies.verify_registration(
         settings.relying_party, credential, user_id=user["_id"], binding=binding, now=clock.now()
     )
-    added = passkeys.add(user["_id"], new, name, clock.now())
+    try:
+        added = passkeys.add(user["_id"], new, name, clock.now())
+    except passkeys.Full:
+        raise TooManyPasskeys() from None
     _carry_two_factor(user)
     _done(audit.PASSKEY_ADDED, user, actor=actor, settings=settings, passkey=added["name"])
     return added

@@ -25,6 +25,7 @@ PASSKEYS = "passkeys"
 INDEXES = [
     Index(PASSKEYS, "credential_id", unique=True, name="credential_id_unique"),
     Index(PASSKEYS, [("user_id", 1), ("created_at", 1)], name="user_id_created_at"),
+    Index(PASSKEYS, [("user_id", 1), ("slot", 1)], unique=True, name="user_id_slot_unique"),
 ]
 NAME_MAX = 64  # characters
 MAX_PER_USER = 20  # every one is listed in each ceremony's options
@@ -34,6 +35,10 @@ SINGLE_DEVICE, MULTI_DEVICE = "single_device", "multi_device"
 
 class AlreadyRegistered(Exception):
     """This credential is registered already (to this account or another)."""
+
+
+class Full(Exception):
+    """The account has MAX_PER_USER passkeys already."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,8 @@ def name_problem(name: object) -> str | None:
 
 
 def add(user_id: ObjectId, new: NewCredential, name: str, now: datetime) -> dict[str, Any]:
-    """Store `new` for the user; raises AlreadyRegistered (the unique index decides)."""
+    """Store `new` for the user; raises AlreadyRegistered (the unique index decides) or Full
+    (the user has MAX_PER_USER already)."""
     doc = {
         "user_id": user_id,
         "credential_id": new.credential_id,
@@ -80,11 +86,23 @@ def add(user_id: ObjectId, new: NewCredential, name: str, now: datetime) -> dict
         "created_at": now,
         "last_used_at": None,
     }
-    try:
-        collection(PASSKEYS, durable=True).insert_one(doc)
-    except DuplicateKeyError:
-        raise AlreadyRegistered() from None
-    return doc
+    passkeys = collection(PASSKEYS, durable=True)
+    # Each passkey holds one of the account's MAX_PER_USER places (`slot`, unique per user):
+    # of additions racing for the last place, the unique index lets one in.
+    for _ in range(MAX_PER_USER + 1):
+        taken = {found["slot"] for found in passkeys.find({"user_id": user_id}, {"slot": 1})}
+        free = next((slot for slot in range(MAX_PER_USER) if slot not in taken), None)
+        if free is None:
+            raise Full()
+        stored = {**doc, "slot": free}
+        try:
+            passkeys.insert_one(stored)
+        except DuplicateKeyError:
+            if passkeys.find_one({"credential_id": new.credential_id}, {"_id": 1}):
+                raise AlreadyRegistered() from None
+            continue  # another addition took that place first: look again
+        return stored
+    raise Full()  # pragma: no cover (a place taken under it at every look)
 
 
 def of_user(user_id: ObjectId) -> list[dict[str, Any]]:

@@ -267,7 +267,9 @@ def test_make_run_says_where_to_go_and_ctrl_c_stops_all_within_10_seconds(tmp_pa
     out = launcher.output()
     # Said after gunicorn answered its first request, not before it started.
     assert out.index("path=/healthz status=200") < out.index("flaskr is up")
-    assert f"flaskr is up: open {launcher.base}/" in out
+    # Opened by name: browsers refuse passkeys on an IP address.
+    assert f"flaskr is up: open http://localhost:{launcher.port}/" in out
+    assert f"(served on {launcher.base}/; passkeys work only under http://localhost:" in out
     assert f"Data: {instance / 'db'} (the embedded database on 127.0.0.1:{db_port}; " in out
     assert f"passwords are in {instance / 'db-credentials'})" in out
     assert "flask --app flaskr users create NAME" in out

@@ -92,7 +92,8 @@ def test_starts_the_database_then_init_db_then_gunicorn(launched, tmp_path, caps
     assert app_args[-1] == "wsgi:app"
     assert app_env == env
     out = capsys.readouterr().out
-    assert "flaskr is up: open http://127.0.0.1:5999/" in out
+    assert "flaskr is up: open http://localhost:5999/" in out
+    assert "(served on http://127.0.0.1:5999/; passkeys work only under" in out
     assert f"Data: {instance / 'db'} (the embedded database on 127.0.0.1:27018" in out
     assert "--app flaskr users create NAME" in out
 
@@ -256,7 +257,8 @@ def test_links_in_mail_point_at_this_server_unless_told(launched, monkeypatch):
     monkeypatch.delenv("FLASKR_PUBLIC_URL", raising=False)
     assert run.main() == 0
     ((_, app_env, _),) = launched["popen"]
-    assert app_env["FLASKR_PUBLIC_URL"] == "http://127.0.0.1:5999"
+    # By name: browsers refuse passkeys on an IP address.
+    assert app_env["FLASKR_PUBLIC_URL"] == "http://localhost:5999"
 
 
 def test_a_given_public_url_is_kept(launched, monkeypatch):

@@ -16,6 +16,7 @@ from flaskr.identity import (
 )
 from tests.support.authenticator import unb64
 from tests.support.passkeys import ACTOR, BROWSER, ORIGIN, OTHER_BROWSER
+from tests.support.threads import together
 
 
 @pytest.fixture
@@ -55,7 +56,9 @@ def test_a_new_passkey_is_stored_with_what_verifying_it_needs(world, db, heard):
         "name",
         "created_at",
         "last_used_at",
+        "slot",  # its place among the account's MAX_PER_USER
     }
+    assert stored["slot"] == 0
     assert heard == [
         (
             audit.PASSKEY_ADDED,
@@ -234,7 +237,27 @@ def test_nonsense_is_an_expired_challenge_not_an_error(world, credential):
 def test_an_account_has_at_most_twenty(world, monkeypatch):
     monkeypatch.setattr(passkeys, "MAX_PER_USER", 2)
     alice = world.account()
-    world.add(alice, world.device())
+    first = world.add(alice, world.device())
     world.add(alice, world.device())
     with pytest.raises(accounts.TooManyPasskeys):
         world.add(alice, world.device())
+    # Removing one gives its place back.
+    accounts.remove_passkey(alice, str(first["_id"]), actor=ACTOR, settings=world.rules)
+    assert world.add(alice, world.device())["slot"] == 0
+
+
+@pytest.mark.realdb
+def test_additions_racing_past_the_limit_leave_exactly_the_limit(app, world, db, monkeypatch):
+    monkeypatch.setattr(passkeys, "MAX_PER_USER", 3)
+    alice = world.account()
+    world.add(alice, world.device())
+
+    def adding(i: int):
+        new = passkeys.NewCredential(f"C{i}", b"key", 0, (), passkeys.SINGLE_DEVICE, False, "0")
+        return lambda: passkeys.add(alice["_id"], new, f"key {i}", world.clock.at)
+
+    answers = together(*(adding(i) for i in range(5)), app=app)
+    # Two places were left: two additions kept, the other three took themselves back.
+    assert sum(isinstance(a, passkeys.Full) for a in answers) == 3
+    assert sum(isinstance(a, dict) for a in answers) == 2
+    assert db.passkeys.count_documents({"user_id": alice["_id"]}) == 3
