@@ -190,11 +190,10 @@ def main() -> int:
             subprocess.run(
                 [sys.executable, "-m", "flask", "--app", "flaskr", "init-db"], env=env, check=True
             )
+            mail = _mail(env, instance)  # said before the sink's address joins `env`
             # Stopped before the database (the stack unwinds in reverse).
             stack.callback(_stop_mail, _start_mail(env, instance))
-            said = banner(
-                port, _data(config, instance), _mail(env, instance), env["FLASKR_PUBLIC_URL"]
-            )
+            said = banner(port, _data(config, instance), mail, env["FLASKR_PUBLIC_URL"])
             return _serve(env, port, said)
     except subprocess.CalledProcessError as e:
         return e.returncode

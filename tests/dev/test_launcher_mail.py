@@ -98,3 +98,16 @@ def test_a_failed_init_db_starts_no_mail(launched, monkeypatch):  # noqa: F811
     assert started == []
     assert launched["mail_stopped"] == []
     assert [entry[0] for entry in launched["database"]] == ["start", "stop"]
+
+
+def test_the_banner_says_where_the_sinks_mail_is_kept(launched, monkeypatch, tmp_path, capsys):  # noqa: F811
+    # Like the real one, starting the sink points the sender (env) at it.
+    monkeypatch.delenv("FLASKR_MAIL_SERVER", raising=False)
+    monkeypatch.setattr(
+        run, "_start_mail", lambda env, instance: env.update(FLASKR_MAIL_SERVER="127.0.0.1") or []
+    )
+    assert run.main() == 0
+    out = capsys.readouterr().out
+    assert "Mail: kept in " in out
+    assert "(Maildir); each message is also printed here" in out
+    assert "sent through" not in out
